@@ -1,0 +1,44 @@
+# DispyCluster — the two commands of the README are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8085
+
+# Debian packages the test suite drives as real processes (installed only when missing, only as root).
+SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager
+
+.PHONY: install system-deps run test lint bench dashboards alerts clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Idempotent: pip re-resolves quickly when everything is already there.
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+system-deps:
+	@./deploy/scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
+
+run: install
+	$(BIN)/dispycluster up --host $(HOST) --port $(PORT)
+
+test: install system-deps
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install system-deps
+	$(BIN)/python -m bench
+
+dashboards: install
+	$(BIN)/dispycluster dashboards --out dashboards/generated
+
+alerts: install
+	$(BIN)/dispycluster rules --out alerts/generated
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
