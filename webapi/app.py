@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from webapi import __version__
+from webapi.db import migrate
 from webapi.errors import ErrorResponse, install_error_handlers
 from webapi.routers import health
+from webapi.runtime import Runtime
 from webapi.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
+    runtime = Runtime.from_settings(settings or load_settings())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        runtime.events.bind_loop(asyncio.get_running_loop())
+        await asyncio.to_thread(migrate.upgrade, runtime.engine)
+        started = []
+        try:
+            for service in runtime.services:
+                await service.start()
+                started.append(service)
+            yield
+        finally:
+            for service in reversed(started):
+                await service.stop()
+            runtime.engine.dispose()
 
     app = FastAPI(
         title="DispyCluster",
@@ -26,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses={422: {"model": ErrorResponse}},
     )
-    app.state.settings = settings
+    app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(health.router)
     return app

@@ -6,14 +6,14 @@ from webapi.settings import load_settings
 
 
 def test_liveness_answers_with_version(tmp_path):
-    client = TestClient(create_app(load_settings(data_dir=tmp_path)))
-    response = client.get("/api/health")
+    with TestClient(create_app(load_settings(data_dir=tmp_path))) as client:
+        response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__}
 
 
 def test_unknown_route_uses_the_error_shape(tmp_path):
-    client = TestClient(create_app(load_settings(data_dir=tmp_path)))
-    response = client.get("/api/nope")
+    with TestClient(create_app(load_settings(data_dir=tmp_path))) as client:
+        response = client.get("/api/nope")
     assert response.status_code == 404
     assert response.json() == {"error": {"status": 404, "message": "Not Found", "fields": []}}

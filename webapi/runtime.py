@@ -1,0 +1,41 @@
+"""What one running service holds: settings, database, event bus and its background services.
+
+`create_app` builds one `Runtime` and keeps it on `app.state.runtime`; the lifespan starts the services
+in order and stops them in reverse. Routers reach it through `webapi.deps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from webapi.db.engine import make_engine, make_session_factory
+from webapi.events import EventBus
+from webapi.settings import Settings
+
+
+class BackgroundService(Protocol):
+    """A long-running part of the service (collector, job dispatcher…)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    events: EventBus = field(default_factory=EventBus)
+    services: list[BackgroundService] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        engine = make_engine(settings.resolved_database_url)
+        return cls(settings=settings, engine=engine, sessions=make_session_factory(engine))
