@@ -1,0 +1,213 @@
+"""Command-line flags in node_exporter's style (`--web.listen-address`, `--[no-]collector.<name>`, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from exporter import __version__, config
+from exporter.collectors import COLLECTORS
+from exporter.config import Config, Paths
+
+DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m)?$")
+UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
+
+
+@dataclass(frozen=True)
+class Options:
+    listen_address: str
+    telemetry_path: str
+    exporter_metrics: bool
+    collectors: list[str]
+    config: Config
+    log_level: str
+
+
+def regex(pattern: str) -> re.Pattern[str] | None:
+    """A filter regex; the empty string means no filter."""
+    try:
+        return re.compile(pattern) if pattern else None
+    except re.error as error:
+        raise argparse.ArgumentTypeError(f"invalid regular expression {pattern!r}: {error}") from None
+
+
+def duration(text: str) -> float:
+    """`5s`, `500ms`, `1m` or plain seconds, as node_exporter's durations are written."""
+    match = DURATION.match(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 5s, 500ms, 1m)")
+    return float(match["value"]) * UNIT_SECONDS[match["unit"]]
+
+
+def listen_address(text: str) -> str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"invalid listen address {text!r} (expected [host]:port, e.g. :9100)"
+        )
+    if host.startswith("[") != host.endswith("]"):
+        raise argparse.ArgumentTypeError(f"invalid listen address {text!r} (unbalanced brackets)")
+    return text
+
+
+def telemetry_path(text: str) -> str:
+    if not text.startswith("/"):
+        raise argparse.ArgumentTypeError(f"invalid telemetry path {text!r} (must start with /)")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dispycluster-exporter",
+        description="Prometheus exporter for one DispyCluster node, with node_exporter's metric names.",
+        allow_abbrev=False,
+    )
+    web = parser.add_argument_group("web")
+    web.add_argument(
+        "--web.listen-address",
+        dest="listen_address",
+        type=listen_address,
+        default=":9100",
+        help="[host]:port to listen on; an empty host means every interface, so give 127.0.0.1:9100 for"
+        " loopback only (default: %(default)s)",
+    )
+    web.add_argument(
+        "--web.telemetry-path",
+        dest="telemetry_path",
+        type=telemetry_path,
+        default="/metrics",
+        help="path under which to expose metrics (default: %(default)s)",
+    )
+    web.add_argument(
+        "--web.disable-exporter-metrics",
+        dest="disable_exporter_metrics",
+        action="store_true",
+        help="leave out the exporter's own metrics (process_*, python_info, build info)",
+    )
+    paths = parser.add_argument_group("paths")
+    paths.add_argument(
+        "--path.procfs",
+        dest="procfs",
+        type=Path,
+        default=Path("/proc"),
+        help="procfs mountpoint (default: %(default)s)",
+    )
+    paths.add_argument(
+        "--path.sysfs",
+        dest="sysfs",
+        type=Path,
+        default=Path("/sys"),
+        help="sysfs mountpoint (default: %(default)s)",
+    )
+    paths.add_argument(
+        "--path.rootfs",
+        dest="rootfs",
+        type=Path,
+        default=Path("/"),
+        help="rootfs mountpoint (default: %(default)s)",
+    )
+    collectors = parser.add_argument_group("collectors")
+    collectors.add_argument(
+        "--collector.disable-defaults",
+        dest="disable_defaults",
+        action="store_true",
+        help="disable every collector, then enable only those given with --collector.<name>",
+    )
+    for name in sorted(COLLECTORS):
+        collectors.add_argument(
+            f"--collector.{name}",
+            dest=f"collector_{name}",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=f"enable the {name} collector (default: enabled)",
+        )
+    options = parser.add_argument_group("collector options")
+    options.add_argument(
+        "--collector.cpu.guest",
+        dest="cpu_guest",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="export node_cpu_guest_seconds_total (default: on)",
+    )
+    options.add_argument(
+        "--collector.filesystem.mount-points-exclude",
+        dest="mount_points_exclude",
+        type=regex,
+        default=config.MOUNT_POINTS_EXCLUDE,
+        help="regexp of mount points to exclude (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.filesystem.fs-types-exclude",
+        dest="fs_types_exclude",
+        type=regex,
+        default=config.FS_TYPES_EXCLUDE,
+        help="regexp of filesystem types to exclude (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.filesystem.mount-timeout",
+        dest="mount_timeout",
+        type=duration,
+        default="5s",
+        help="how long a statfs may take before its mount is reported with node_filesystem_device_error 1"
+        " (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.diskstats.device-exclude",
+        dest="diskstats_device_exclude",
+        type=regex,
+        default=config.DISKSTATS_DEVICE_EXCLUDE,
+        help="regexp of block devices to exclude (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.netdev.device-exclude",
+        dest="netdev_device_exclude",
+        type=regex,
+        default=config.NETDEV_DEVICE_EXCLUDE,
+        help="regexp of network devices to exclude (empty: none) (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.vmstat.fields",
+        dest="vmstat_fields",
+        type=regex,
+        default=config.VMSTAT_FIELDS,
+        help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--log.level",
+        dest="log_level",
+        choices=["debug", "info", "warn", "error"],
+        default="info",
+        help="only log messages with the given severity or above (default: %(default)s)",
+    )
+    parser.add_argument("--version", action="version", version=f"dispycluster-exporter {__version__}")
+    return parser
+
+
+def parse(argv: Sequence[str] | None = None) -> Options:
+    """Parsed flags; argparse prints a clear message and exits with status 2 on a bad one."""
+    args = build_parser().parse_args(argv)
+    enabled = [
+        name
+        for name in sorted(COLLECTORS)
+        if (choice := getattr(args, f"collector_{name}")) or (choice is None and not args.disable_defaults)
+    ]
+    return Options(
+        listen_address=args.listen_address,
+        telemetry_path=args.telemetry_path,
+        exporter_metrics=not args.disable_exporter_metrics,
+        collectors=enabled,
+        config=Config(
+            paths=Paths(procfs=args.procfs, sysfs=args.sysfs, rootfs=args.rootfs),
+            mount_points_exclude=args.mount_points_exclude,
+            fs_types_exclude=args.fs_types_exclude,
+            mount_timeout=args.mount_timeout,
+            diskstats_device_exclude=args.diskstats_device_exclude,
+            netdev_device_exclude=args.netdev_device_exclude,
+            cpu_guest=args.cpu_guest,
+            vmstat_fields=args.vmstat_fields,
+        ),
+        log_level=args.log_level,
+    )

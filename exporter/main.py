@@ -1,0 +1,52 @@
+"""`dispycluster-exporter`: parse the flags, build the collectors and serve until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from exporter.flags import parse
+from exporter.scrape import NodeExporter
+from exporter.server import MetricsServer
+
+log = logging.getLogger("exporter")
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse(argv)
+    logging.basicConfig(
+        level=LOG_LEVELS[options.log_level], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    exporter = NodeExporter(options.config, options.collectors, exporter_metrics=options.exporter_metrics)
+    try:
+        server = MetricsServer(options.listen_address, exporter, options.telemetry_path)
+    except OSError as error:
+        print(f"dispycluster-exporter: cannot listen on {options.listen_address}: {error}", file=sys.stderr)
+        return 1
+    host, port = server.server_address[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"dispycluster-exporter listening on http://{shown}:{port}{options.telemetry_path}"
+        f" (collectors: {', '.join(options.collectors) or 'none'})",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("shutting down")
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+import re
+
+from exporter.collectors.netclass import NetclassCollector
+from tests.exporter.trees import fixture_config, key, samples, types
+
+
+def test_rpi4_link_state_and_info():
+    got = samples(NetclassCollector(fixture_config("rpi4")).collect())
+    up = {labels[0][1]: v for (name, labels), v in got.items() if name == "node_network_up"}
+    assert up == {"eth0": 1.0, "lo": 0.0, "wlan0": 0.0}
+    info = [dict(labels) for (name, labels), _ in got.items() if name == "node_network_info"]
+    assert sorted(info, key=lambda labels: labels["device"]) == [
+        {
+            "address": "dc:a6:32:01:02:03",
+            "broadcast": "ff:ff:ff:ff:ff:ff",
+            "device": "eth0",
+            "duplex": "full",
+            "ifalias": "",
+            "operstate": "up",
+        },
+        {
+            "address": "00:00:00:00:00:00",
+            "broadcast": "00:00:00:00:00:00",
+            "device": "lo",
+            "duplex": "",
+            "ifalias": "",
+            "operstate": "unknown",
+        },
+        {
+            "address": "dc:a6:32:01:02:04",
+            "broadcast": "ff:ff:ff:ff:ff:ff",
+            "device": "wlan0",
+            "duplex": "",
+            "ifalias": "",
+            "operstate": "dormant",
+        },
+    ]
+    assert got[key("node_network_mtu_bytes", device="eth0")] == 1500.0
+
+
+def test_x86_every_interface_even_those_netdev_excludes():
+    families = NetclassCollector(
+        fixture_config("x86-server", netdev_device_exclude=re.compile("^lo$"))
+    ).collect()
+    got = samples(families)
+    assert set(types(families).values()) == {"gauge"}
+    assert {labels[0][1]: v for (name, labels), v in got.items() if name == "node_network_up"} == {
+        "docker0": 0.0,
+        "eno1": 1.0,
+        "lo": 0.0,
+    }
+    assert got[key("node_network_mtu_bytes", device="eno1")] == 9000.0

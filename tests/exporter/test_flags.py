@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from exporter.collectors import COLLECTORS
+from exporter.config import DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_VMSTAT_FIELDS
+from exporter.flags import parse
+
+
+def test_defaults_are_node_exporters():
+    options = parse([])
+    assert options.listen_address == ":9100"
+    assert options.telemetry_path == "/metrics"
+    assert options.collectors == sorted(COLLECTORS)
+    assert options.exporter_metrics
+    assert options.config.paths.procfs == Path("/proc")
+    assert options.config.mount_points_exclude == DEFAULT_MOUNT_POINTS_EXCLUDE
+    assert options.config.netdev_device_exclude is None
+    assert options.config.mount_timeout == 5.0
+    assert options.config.vmstat_fields == DEFAULT_VMSTAT_FIELDS
+    assert {"timex", "vmstat", "filefd", "pressure", "entropy"} <= set(options.collectors)
+
+
+def test_collectors_can_be_turned_off_or_picked_from_nothing():
+    assert "hwmon" not in parse(["--no-collector.hwmon"]).collectors
+    assert parse(["--collector.disable-defaults", "--collector.cpu", "--collector.dispy"]).collectors == [
+        "cpu",
+        "dispy",
+    ]
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("5s", 5.0), ("500ms", 0.5), ("1m", 60.0), ("2.5", 2.5)])
+def test_mount_timeout_durations(text, seconds):
+    assert parse([f"--collector.filesystem.mount-timeout={text}"]).config.mount_timeout == seconds
+
+
+def test_regex_flags_compile_and_empty_means_no_filter():
+    options = parse(
+        ["--collector.netdev.device-exclude=^(lo|docker\\d+)$", "--collector.diskstats.device-exclude="]
+    )
+    assert options.config.netdev_device_exclude.search("docker0")
+    assert options.config.diskstats_device_exclude is None
+    assert parse(["--collector.vmstat.fields=^nr_"]).config.vmstat_fields.search("nr_free_pages")
+    assert parse(["--collector.vmstat.fields="]).config.vmstat_fields is None
+
+
+def test_paths_and_web_flags():
+    options = parse(
+        [
+            "--path.procfs=/host/proc",
+            "--path.rootfs=/host",
+            "--web.listen-address=[::1]:9200",
+            "--web.telemetry-path=/node",
+            "--web.disable-exporter-metrics",
+        ]
+    )
+    assert options.config.paths.procfs == Path("/host/proc")
+    assert options.config.paths.root("/boot") == Path("/host/boot")
+    assert options.config.paths.strip_root("/host/boot") == "/boot"
+    assert options.listen_address == "[::1]:9200"
+    assert options.telemetry_path == "/node"
+    assert not options.exporter_metrics

@@ -1,0 +1,165 @@
+"""Side by side with Debian's node_exporter on this machine: same families, labels, label values, values."""
+
+import subprocess
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from exporter import config
+from tests.exporter.trees import EXPORTER
+from tests.support.processes import free_port, require_binary, running
+
+COLLECTORS = [
+    "cpu",
+    "loadavg",
+    "meminfo",
+    "filesystem",
+    "diskstats",
+    "netdev",
+    "hwmon",
+    "thermal_zone",
+    "stat",
+]
+COLLECTORS += ["time", "uname", "os", "netclass", "timex", "vmstat", "filefd", "pressure", "entropy"]
+# The same filters for both: Debian patches node_exporter's defaults (mount points, netdev's ^lo$).
+FILTERS = [
+    f"--collector.filesystem.mount-points-exclude={config.MOUNT_POINTS_EXCLUDE}",
+    f"--collector.filesystem.fs-types-exclude={config.FS_TYPES_EXCLUDE}",
+    f"--collector.diskstats.device-exclude={config.DISKSTATS_DEVICE_EXCLUDE}",
+    "--collector.netdev.device-exclude=^lo$",
+]
+# node_exporter's netclass collector exports more link properties than ours (up, info and mtu only).
+NETCLASS_ONLY = {
+    "node_network_address_assign_type",
+    "node_network_carrier",
+    "node_network_carrier_changes_total",
+    "node_network_carrier_down_changes_total",
+    "node_network_carrier_up_changes_total",
+    "node_network_device_id",
+    "node_network_dormant",
+    "node_network_flags",
+    "node_network_iface_id",
+    "node_network_iface_link",
+    "node_network_iface_link_mode",
+    "node_network_name_assign_type",
+    "node_network_net_dev_group",
+    "node_network_protocol_type",
+    "node_network_speed_bytes",
+    "node_network_transmit_queue_length",
+}
+NOT_COMPARED = {
+    "node_scrape_collector_duration_seconds",
+    "node_scrape_collector_success",
+    "node_exporter_build_info",
+}
+# Gauges that move on their own between scrapes: (absolute, relative) tolerance around node_exporter's.
+TOLERANCE = {
+    "node_procs_running": (20.0, 0.0),
+    "node_procs_blocked": (20.0, 0.0),
+    "node_load1": (1.0, 0.0),
+    "node_load5": (1.0, 0.0),
+    "node_load15": (1.0, 0.0),
+    "node_time_seconds": (5.0, 0.0),
+    # Every process on the machine opens and closes files between the three scrapes.
+    "node_filefd_allocated": (200.0, 0.0),
+}
+DEFAULT_TOLERANCE = (0.05, 0.01)
+MEMORY_TOLERANCE = (64 * 2**20, 0.05)
+
+
+def node_families(*scrapes):
+    """Names of the node_* families every scrape has, without the per-collector scrape metrics."""
+    return set.intersection(*({n for n in f if n.startswith("node_")} for f in scrapes)) - NOT_COMPARED
+
+
+def families(text):
+    """{family name: (type, {labels tuple: value})} from the text format; counters keep their `_total`."""
+    result = {}
+    for family in text_string_to_metric_families(text):
+        samples = {tuple(sorted(s.labels.items())): s.value for s in family.samples}
+        name = family.name + "_total" if family.type == "counter" else family.name
+        result[name] = (family.type, samples)
+    return result
+
+
+def scrape(url, collectors):
+    response = httpx.get(url, params={"collect[]": collectors}, timeout=30)
+    response.raise_for_status()
+    return response.text
+
+
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory):
+    """node_exporter scraped before and after ours, each restricted to the same collectors and filters."""
+    node_exporter = require_binary("prometheus-node-exporter", "node_exporter")
+    logs = tmp_path_factory.mktemp("parity")
+    theirs_port, ours_port = free_port(), free_port()
+    theirs_argv = [node_exporter, f"--web.listen-address=127.0.0.1:{theirs_port}", *FILTERS]
+    ours_argv = [EXPORTER, f"--web.listen-address=127.0.0.1:{ours_port}", *FILTERS]
+    theirs_url, ours_url = f"http://127.0.0.1:{theirs_port}/metrics", f"http://127.0.0.1:{ours_port}/metrics"
+    with (
+        running(theirs_argv, log_path=logs / "node_exporter.log", ready_url=theirs_url),
+        running(ours_argv, log_path=logs / "ours.log", ready_url=ours_url),
+    ):
+        # Warm both up once (our cpu collector starts its monotonic state on the first scrape).
+        scrape(ours_url, COLLECTORS)
+        before = scrape(theirs_url, COLLECTORS)
+        ours = scrape(ours_url, COLLECTORS)
+        after = scrape(theirs_url, COLLECTORS)
+    return families(before), families(ours), families(after), before, ours
+
+
+def test_we_export_every_family_node_exporter_exports(side_by_side):
+    before, ours, _, _, _ = side_by_side
+    theirs_names = {name for name in before if name.startswith("node_")} - NOT_COMPARED - NETCLASS_ONLY
+    assert theirs_names - set(ours) == set()
+
+
+def test_same_types_label_names_and_label_values(side_by_side):
+    before, ours, after, _, _ = side_by_side
+    shared = node_families(before, ours, after)
+    assert len(shared) > 80
+    for name in sorted(shared):
+        their_type, their_samples = before[name]
+        our_type, our_samples = ours[name]
+        assert our_type == their_type, name
+        label_names = {tuple(k for k, _ in labels) for labels in their_samples}
+        assert {tuple(k for k, _ in labels) for labels in our_samples} == label_names, name
+        if name == "node_time_zone_offset_seconds":
+            assert our_samples.keys() == their_samples.keys()
+            continue
+        # Devices and mounts may come and go between the scrapes: ours must match one of node_exporter's.
+        assert our_samples.keys() in (their_samples.keys(), after[name][1].keys()), name
+
+
+def test_values_within_tolerance(side_by_side):
+    before, ours, after, _, _ = side_by_side
+    mismatches = []
+    for name in sorted(node_families(before, ours, after)):
+        if name.startswith("node_memory_") or name.startswith("node_filesystem_"):
+            absolute, relative = MEMORY_TOLERANCE
+        else:
+            absolute, relative = TOLERANCE.get(name, DEFAULT_TOLERANCE)
+        for labels, value in ours[name][1].items():
+            readings = [s[labels] for s in (before[name][1], after[name][1]) if labels in s]
+            low, high = min(readings), max(readings)
+            slack = absolute + relative * max(abs(low), abs(high))
+            if not low - slack <= value <= high + slack:
+                mismatches.append((name, labels, value, low, high))
+    assert mismatches == []
+
+
+def test_promtool_finds_nothing_in_ours_that_it_does_not_find_in_node_exporters(side_by_side):
+    promtool = require_binary("promtool")
+    _, _, _, theirs_text, ours_text = side_by_side
+
+    def problems(text):
+        result = subprocess.run(
+            [promtool, "check", "metrics"], check=False, input=text, capture_output=True, text=True
+        )
+        return {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()}
+
+    theirs = problems(theirs_text)
+    assert theirs, "promtool is expected to flag node_exporter's own camelCase meminfo names"
+    assert problems(ours_text) - theirs == set()
