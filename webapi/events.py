@@ -29,6 +29,10 @@ class EventBus:
     _subscribers: set[asyncio.Queue[Event]] = field(default_factory=set)
     _loop: asyncio.AbstractEventLoop | None = None
 
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subscribers)
+
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 

@@ -6,8 +6,9 @@ in order and stops them in reverse. Routers reach it through `webapi.deps`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from webapi.db.engine import make_engine, make_session_factory
 from webapi.events import EventBus
 from webapi.settings import Settings
+
+if TYPE_CHECKING:
+    from webapi.collection.service import Collector
 
 
 class BackgroundService(Protocol):
@@ -28,12 +32,26 @@ class BackgroundService(Protocol):
 
 
 @dataclass
+class Extensions:
+    """Hooks other parts fill in to enrich the cluster answers (all optional; unset means `null`).
+
+    - `job_counts()`: job counts by state for `GET /api/cluster/overview` (`jobs`).
+    - `node_dispy(name)`: the dispy side of a node for the node answers (`dispy`), e.g. cpus and jobs.
+    """
+
+    job_counts: Callable[[], dict[str, int]] | None = None
+    node_dispy: Callable[[str], dict[str, Any] | None] | None = None
+
+
+@dataclass
 class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     events: EventBus = field(default_factory=EventBus)
     services: list[BackgroundService] = field(default_factory=list)
+    extensions: Extensions = field(default_factory=Extensions)
+    collector: Collector | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

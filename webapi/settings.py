@@ -8,22 +8,141 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "DISPYCLUSTER_"
+PLAIN_NAMES = {"host": "HOST", "port": "PORT", "debug": "DEBUG", "web_concurrency": "WEB_CONCURRENCY"}
+
+
+class SettingsError(SystemExit):
+    """Start-up stops here: the message names every invalid setting by its environment variable."""
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DISPYCLUSTER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "DISPYCLUSTER_HOST"))
     port: int = Field(8085, ge=1, le=65535, validation_alias=AliasChoices("PORT", "DISPYCLUSTER_PORT"))
     debug: bool = Field(False, validation_alias=AliasChoices("DEBUG", "DISPYCLUSTER_DEBUG"))
 
+    web_concurrency: int = Field(
+        1,
+        validation_alias=AliasChoices("WEB_CONCURRENCY"),
+        description="Uvicorn workers: must be 1 (the collector and the job dispatcher live in one process).",
+    )
+
     data_dir: Path = Field(Path("data"), description="Where the SQLite database and generated secrets live.")
     database_url: str | None = Field(
         None, description="Any SQLAlchemy URL; default is SQLite in the data dir."
     )
+    inventory: Path | None = Field(
+        None, description="Inventory YAML file (`master:`/`workers:` or `nodes:`); none means API-only."
+    )
+    local_exporter: str | None = Field(
+        None,
+        description="host:port of a local exporter to register as node `local` (set by `dispycluster up`).",
+    )
+    scrape_interval: float = Field(15.0, ge=0.2, le=3600, description="Seconds between collection rounds.")
+    scrape_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one exporter scrape may take.")
+    scrape_concurrency: int = Field(32, ge=1, le=1024, description="Scrapes in flight at once.")
+    retention_days: float = Field(7.0, gt=0, le=3650, description="Days of metric history kept.")
+    raw_retention_hours: float = Field(
+        24.0, gt=0, description="Hours of raw history kept before it is averaged into buckets."
+    )
+    downsample_seconds: int = Field(300, ge=10, le=86400, description="Bucket width of downsampled history.")
+    evaluate_alerts: bool = Field(
+        True, description="Evaluate the built-in alert thresholds on collected data."
+    )
+    prometheus_url: str | None = Field(
+        None, description="Prometheus base URL (probed by the overview; history with `source=prometheus`)."
+    )
+    alertmanager_url: str | None = Field(None, description="Alertmanager base URL (probed).")
+    grafana_url: str | None = Field(None, description="Grafana base URL (probed).")
+    probe_timeout: float = Field(2.0, gt=0, le=30, description="Seconds a health probe of a part may take.")
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token for /api; generated into the data dir when needed and unset."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS; empty = CORS off."
+    )
+    dispy_secret: SecretStr = Field(
+        SecretStr(""), description="Shared dispy secret (dispynode -s); required once a node is off loopback."
+    )
+    dispy_host: str | None = Field(
+        None, description="Address the dispy client binds; default 127.0.0.1 when every node is on loopback."
+    )
+    dispy_port: int = Field(9700, ge=1, le=65533, description="dispy client port (nodes listen on 9701).")
+    dispy_pulse_interval: float = Field(
+        2.0, ge=0.1, le=1000, description="Seconds between node pulses; a node missing 5 pulses is dead."
+    )
+    dispy_nodes: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host[:port] dispy nodes used besides the inventory.",
+    )
+    allow_commands: bool = Field(True, description="Allow `processing` jobs (programs run on the nodes).")
+    scrape_allow_private: bool = Field(
+        False, description="Let `scraping` jobs reach loopback, private and link-local addresses."
+    )
+    scrape_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated hosts `scraping` may reach even on private addresses.",
+    )
+    jobs_per_cpu: int = Field(
+        2, ge=1, le=16, description="Jobs handed to dispy per node CPU (more: throughput; 1: strict order)."
+    )
+    job_retry_backoff_s: float = Field(
+        5.0, ge=0, le=3600, description="First automatic retry delay (doubles)."
+    )
+    job_log_limit: int = Field(262144, ge=1024, description="Bytes of logs kept per job.")
+    job_output_limit: int = Field(65536, ge=1024, description="Bytes of stdout/stderr kept per command.")
+
+    @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return _http_url(value)
+
+    @field_validator("cors_origins", "dispy_nodes", "scrape_allow_hosts", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("web_concurrency")
+    @classmethod
+    def _one_worker(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError(
+                "run exactly one worker: the collector and the job dispatcher keep their state in one process"
+            )
+        return value
+
+    @field_validator("api_token", mode="after")
+    @classmethod
+    def _token_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 8:
+            raise ValueError("must be at least 8 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _timeout_within_interval(self) -> Settings:
+        if self.scrape_timeout > self.scrape_interval:
+            raise ValueError(
+                f"{ENV_PREFIX}SCRAPE_TIMEOUT ({self.scrape_timeout}) must not exceed "
+                f"{ENV_PREFIX}SCRAPE_INTERVAL ({self.scrape_interval})"
+            )
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -32,6 +151,25 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'dispycluster.db').resolve()}"
 
 
+def env_name(field: str) -> str:
+    """The environment variable that sets `field` (errors may name it by its alias already)."""
+    if field.isupper():
+        return field
+    return PLAIN_NAMES.get(field, f"{ENV_PREFIX}{field.upper()}")
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        name = env_name(field) if field else "settings"
+        lines.append(f"  {name}: {item['msg']} (got {item.get('input')!r})" if field else f"  {item['msg']}")
+    return "Invalid settings:\n" + "\n".join(lines)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (CLI flags, tests) on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None

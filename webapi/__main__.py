@@ -1,0 +1,16 @@
+"""`python -m webapi`: the development server (auto-reload when DEBUG=true)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from webapi.settings import load_settings
+
+
+def main() -> None:
+    settings = load_settings()
+    uvicorn.run("webapi.app:app", host=settings.host, port=settings.port, reload=settings.debug)
+
+
+if __name__ == "__main__":
+    main()

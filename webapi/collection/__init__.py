@@ -1,0 +1,1 @@
+"""Metric collection: scrape every exporter, derive node metrics, keep history, report status."""

@@ -1,0 +1,26 @@
+"""The `nodes` table (names agreed in brief/metrics.md)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapi.db.base import Base
+
+DEFAULT_DISPY_PORT = 9701
+DEFAULT_EXPORTER_PORT = 9100
+
+
+class NodeRow(Base):
+    __tablename__ = "nodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    address: Mapped[str] = mapped_column(String(255))
+    exporter: Mapped[str] = mapped_column(String(255))
+    dispy_port: Mapped[int] = mapped_column(Integer, default=DEFAULT_DISPY_PORT)
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # "file" rows follow the inventory file; "api" rows belong to the operator and a reload leaves them alone.
+    source: Mapped[str] = mapped_column(String(8), default="api")
+    # An API deletion of a file node is remembered, so that reloading the file does not bring it back.
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,119 @@
+"""Answers of the `/api/cluster` endpoints. Times are ISO 8601 UTC; unknown values are `null`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+NodeStatus = Literal["online", "offline", "unknown"]
+ClusterStatus = Literal["healthy", "degraded", "critical"]
+PartState = Literal["ok", "down", "starting"]
+
+
+class PartHealth(BaseModel):
+    """One part of the service (collector, database, dispatcher, Prometheus…) as a probe just saw it."""
+
+    name: str
+    status: PartState
+    detail: str | None = None
+    latency_ms: float | None = None
+
+
+class NodeCounts(BaseModel):
+    total: int
+    online: int
+    offline: int
+    unknown: int
+
+
+class ClusterAverages(BaseModel):
+    """Averages over the online nodes that report the value."""
+
+    cpu_percent: float | None
+    memory_percent: float | None
+    disk_percent: float | None
+
+
+class Overview(BaseModel):
+    status: ClusterStatus
+    nodes: NodeCounts
+    averages: ClusterAverages
+    max_temperature_celsius: float | None
+    active_alerts: int
+    alerts_by_severity: dict[str, int]
+    jobs: dict[str, int] | None = Field(None, description="Job counts by state; null until jobs exist.")
+    parts: list[PartHealth]
+    issues: list[str]
+    timestamp: datetime
+
+
+class NodeFigures(BaseModel):
+    """A node's current figures, derived from its exporter; null where the service cannot tell."""
+
+    cpu_percent: float | None
+    memory_percent: float | None
+    disk_percent: float | None
+    temperature_celsius: float | None
+    load1: float | None
+    network_rx_bps: float | None
+    network_tx_bps: float | None
+    uptime_seconds: float | None
+
+
+FIGURES = tuple(NodeFigures.model_fields)
+
+
+class NodeSummary(NodeFigures):
+    name: str
+    address: str
+    exporter: str
+    dispy_port: int
+    labels: dict[str, str]
+    source: str
+    status: NodeStatus
+    reason: str | None = Field(None, description="Why the node is not online.")
+    last_seen: datetime | None
+    dispy: dict[str, Any] | None = Field(None, description="The node's dispy side; null until jobs exist.")
+
+
+class FilesystemOut(BaseModel):
+    mountpoint: str
+    device: str
+    fstype: str
+    size_bytes: float
+    avail_bytes: float
+    used_percent: float | None
+
+
+class InterfaceOut(BaseModel):
+    device: str
+    rx_bytes_per_second: float | None
+    tx_bytes_per_second: float | None
+
+
+class NodeDetail(NodeSummary):
+    per_cpu_percent: dict[str, float | None]
+    memory_total_bytes: float | None
+    memory_available_bytes: float | None
+    filesystems: list[FilesystemOut]
+    interfaces: list[InterfaceOut]
+    sensors: dict[str, float]
+    history_hours: int
+    history: dict[str, list[tuple[float, float]]] = Field(
+        description="metric → [[unix_seconds, value], …] over the last `history_hours`."
+    )
+
+
+class ClusterHealth(BaseModel):
+    status: ClusterStatus
+    nodes_online: int
+    nodes_total: int
+    issues: list[str]
+    timestamp: datetime
+
+
+class HttpSdGroup(BaseModel):
+    targets: list[str]
+    labels: dict[str, str]

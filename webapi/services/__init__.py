@@ -1,0 +1,1 @@
+"""The logic behind the routers: each module builds the answers of one area."""
