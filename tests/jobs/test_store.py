@@ -1,0 +1,104 @@
+"""The job table's reads and writes on a migrated database (no dispy involved)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from webapi.db import migrate
+from webapi.jobs import store
+from webapi.jobs.models import Job
+from webapi.jobs.states import JobStatus
+from webapi.runtime import Runtime
+from webapi.settings import load_settings
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request, tmp_path):
+    """Both databases the service supports: the `job_counts` triggers differ between them."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgresql":
+            url = stack.enter_context(request.getfixturevalue("postgres").database())
+        else:
+            url = f"sqlite:///{tmp_path / 'jobs.db'}"
+        runtime = Runtime.from_settings(load_settings(data_dir=tmp_path, database_url=url))
+        migrate.upgrade(runtime.engine)
+        yield runtime.sessions
+        runtime.engine.dispose()
+
+
+def _job(session, name: str, priority: int = 5, **fields) -> Job:
+    job = Job(
+        name=name,
+        type="processing",
+        parameters={},
+        status="queued",
+        priority=priority,
+        created_at=store.utcnow(),
+        attempts=0,
+        max_retries=0,
+        progress=0.0,
+        cancel_requested=False,
+        log_bytes=0,
+        **fields,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sessions):
+    with sessions() as session:
+        now = store.utcnow()
+        for name, priority, scheduled_at in [
+            ("low", 2, None),
+            ("high", 9, None),
+            ("later", 10, now + timedelta(hours=1)),
+            ("high2", 9, None),
+            ("mid", 5, None),
+        ]:
+            _job(session, name, priority, scheduled_at=scheduled_at)
+        claimed = store.claim_due(session, now, 3)
+        assert [j.name for j in claimed] == ["high", "high2", "mid"]
+        assert {(j.status, j.attempts) for j in claimed} == {("dispatched", 1)}
+        assert [j.name for j in store.claim_due(session, now + timedelta(hours=2), 5)] == ["later", "low"]
+        assert store.claim_due(session, now + timedelta(hours=2), 5) == []
+
+
+def test_kept_counts_follow_inserts_transitions_and_deletes(sessions):
+    with sessions() as session:
+        jobs = [_job(session, f"j{i}") for i in range(5)]
+        assert store.claim_due(session, store.utcnow(), 1) == jobs[:1]
+        assert jobs[0].status == "dispatched" and jobs[0].attempts == 1
+        store.transition(jobs[0], JobStatus.RUNNING)
+        store.transition(jobs[0], JobStatus.SUCCEEDED)
+        assert store.cancel_if_queued(session, jobs[1])
+        session.execute(delete(Job).where(Job.id == jobs[2].id))
+        session.commit()
+        counted = {s: n for s, n in session.execute(select(Job.status, func.count()).group_by(Job.status))}
+        kept = store.counts_by_status(session)
+        assert (
+            {k: v for k, v in kept.items() if v} == counted == {"queued": 2, "succeeded": 1, "cancelled": 1}
+        )
+        page, total = store.list_jobs(session, store.JobFilters(status=JobStatus.QUEUED), 1, 0)
+        assert total == 2 and len(page) == 1
+        assert store.list_jobs(session, store.JobFilters(), 50, 0)[1] == 4
+
+
+def test_logs_stop_at_the_limit_with_a_marker(sessions):
+    with sessions() as session:
+        job = _job(session, "chatty")
+        store.add_logs(
+            session, job, "stdout", "\n".join(f"line {i:04d}" for i in range(100)), limit_bytes=100
+        )
+        session.commit()
+        lines = store.logs_since(session, job.id, 0, 1000)
+        assert [line.text for line in lines[:2]] == ["line 0000", "line 0001"]
+        assert lines[-1].text == store.LOG_TRUNCATED and len(lines) == 11
+        assert [line.text for line in store.logs_since(session, job.id, lines[8].id, 10)] == [
+            "line 0009",
+            store.LOG_TRUNCATED,
+        ]

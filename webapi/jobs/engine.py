@@ -1,0 +1,304 @@
+"""The service's one long-lived dispy `JobCluster`, and what it knows about each node.
+
+Everything dispy reports arrives on dispy's own threads through one `cluster_status` callback and is
+handed on as `JobUpdate`s; nothing here ever waits on a job. The cluster is created with the first
+usable node (dispy would fall back to broadcast discovery with an empty node list).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import dispy
+import pycos
+
+from webapi.jobs import node_runtime
+from webapi.jobs.dispy_compat import LogTap, install_getargspec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NodeAddress:
+    name: str
+    host: str
+    port: int
+
+
+class NodeStateName(StrEnum):
+    CONNECTING = "connecting"
+    UP = "up"
+    DOWN = "down"
+    REFUSED = "refused"
+
+
+@dataclass
+class NodeState:
+    """A node as the dispy client sees it; `message` says why it is not usable."""
+
+    name: str
+    host: str
+    port: int
+    ip: str | None
+    state: NodeStateName = NodeStateName.CONNECTING
+    message: str | None = None
+    cpus: int | None = None
+    busy: int | None = None
+    jobs_done: int | None = None
+    updated_at: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"state": self.state.value}
+
+
+class UpdateKind(StrEnum):
+    RUNNING = "running"
+    PROGRESS = "progress"
+    FINISHED = "finished"
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+    ABANDONED = "abandoned"
+
+
+_KINDS = {
+    dispy.DispyJob.Running: UpdateKind.RUNNING,
+    dispy.DispyJob.ProvisionalResult: UpdateKind.PROGRESS,
+    dispy.DispyJob.Finished: UpdateKind.FINISHED,
+    dispy.DispyJob.Terminated: UpdateKind.TERMINATED,
+    dispy.DispyJob.Cancelled: UpdateKind.CANCELLED,
+    dispy.DispyJob.Abandoned: UpdateKind.ABANDONED,
+}
+ENDED = frozenset({UpdateKind.FINISHED, UpdateKind.TERMINATED, UpdateKind.CANCELLED, UpdateKind.ABANDONED})
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    key: str
+    kind: UpdateKind
+    node: str | None
+    result: Any = None
+    exception: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    # When dispy reported it (time.monotonic()): the dispatcher may apply it a tick later.
+    at: float = field(default_factory=time.monotonic)
+
+
+class EngineError(RuntimeError):
+    pass
+
+
+def _resolve(host: str) -> str | None:
+    try:
+        return socket.gethostbyname(host)
+    except OSError:
+        return None
+
+
+def _is_loopback(ip: str | None) -> bool:
+    return ip is not None and ipaddress.ip_address(ip).is_loopback
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    secret: str
+    client_host: str | None
+    client_port: int
+    pulse_interval: float
+    recover_file: Path
+
+
+class DispyEngine:
+    def __init__(
+        self,
+        config: EngineConfig,
+        on_update: Callable[[JobUpdate], None],
+        on_change: Callable[[], None] = lambda: None,
+        on_node_up: Callable[[str], None] = lambda _name: None,
+    ) -> None:
+        self._config = config
+        self._on_update = on_update
+        self._on_change = on_change
+        self._on_node_up = on_node_up
+        self._lock = threading.RLock()
+        self._nodes: dict[tuple[str, int], NodeState] = {}
+        self._jobs: dict[str, dispy.DispyJob] = {}
+        self._cluster: dispy.JobCluster | None = None
+        self._error: str | None = None
+
+    # -- nodes -------------------------------------------------------------------------------------
+    def add_nodes(self, nodes: Iterable[NodeAddress]) -> None:
+        """Starts using the nodes not known yet and pings again the known ones that are not up (dispy
+        pings an explicit node once: a node started after the service would never be found)."""
+        fresh: list[NodeState] = []
+        with self._lock:
+            for node in nodes:
+                known = self._nodes.get((node.host, node.port))
+                if known is not None:
+                    if known.state in (NodeStateName.CONNECTING, NodeStateName.DOWN):
+                        fresh.append(known)
+                    continue
+                state = NodeState(node.name, node.host, node.port, ip=_resolve(node.host))
+                self._nodes[(node.host, node.port)] = state
+                if state.ip is None:
+                    self._refuse(state, f"cannot resolve {node.host!r}")
+                elif not self._config.secret and not _is_loopback(state.ip):
+                    self._refuse(state, "DISPYCLUSTER_DISPY_SECRET must be set to use a node off loopback")
+                else:
+                    fresh.append(state)
+        if fresh:
+            self._connect(fresh)
+
+    def _refuse(self, state: NodeState, message: str) -> None:
+        state.state, state.message, state.updated_at = NodeStateName.REFUSED, message, time.time()
+        log.warning("dispy node %s (%s:%s) refused: %s", state.name, state.host, state.port, message)
+
+    def _connect(self, states: list[NodeState]) -> None:
+        targets = [(state.ip, state.port) for state in states]
+        if self._cluster is not None:
+            self._cluster.discover_nodes(targets)
+            return
+        try:
+            self._cluster = self._make_cluster(targets, all(_is_loopback(s.ip) for s in states))
+        except EngineError as exc:
+            self._error = str(exc)
+            with self._lock:
+                for state in states:
+                    state.state, state.message = NodeStateName.DOWN, str(exc)
+            log.error("%s", exc)
+
+    def _make_cluster(self, targets: list[tuple[str | None, int]], loopback: bool) -> dispy.JobCluster:
+        install_getargspec()
+        host = self._config.client_host or ("127.0.0.1" if loopback else None)
+        if _port_in_use(host or "0.0.0.0", self._config.client_port):
+            raise EngineError(
+                f"dispy client port {self._config.client_port} is in use: another DispyCluster service "
+                "(or uvicorn worker) already owns it; run one worker only, or set DISPYCLUSTER_DISPY_PORT"
+            )
+        # Both loggers write to stdout by default, which may be closed before dispy's atexit hook runs.
+        dispy.logger.stream = pycos.logger.stream = LogTap(self._refused_by_log)
+        self._config.recover_file.parent.mkdir(parents=True, exist_ok=True)
+        return dispy.JobCluster(
+            node_runtime.dispycluster_run,
+            nodes=targets,
+            setup=node_runtime.dispycluster_setup,
+            cluster_status=self._cluster_status,
+            host=host,
+            dispy_port=self._config.client_port,
+            pulse_interval=self._config.pulse_interval,
+            secret=self._config.secret,
+            loglevel=dispy.logger.WARNING,
+            recover_file=str(self._config.recover_file),
+        )
+
+    def _refused_by_log(self, ip: str, message: str) -> None:
+        with self._lock:
+            for state in self._nodes.values():
+                if state.ip == ip and state.state != NodeStateName.UP:
+                    self._refuse(state, message)
+        self._on_change()
+
+    def _states_for_ip(self, ip: str | None) -> list[NodeState]:
+        return [state for state in self._nodes.values() if state.ip == ip]
+
+    def _node_event(self, status: int, node: dispy.DispyNode) -> None:
+        joined = []
+        with self._lock:
+            for state in self._states_for_ip(node.ip_addr):
+                if status == dispy.DispyNode.Closed:
+                    state.state, state.message = NodeStateName.DOWN, "not responding (no pulse) or closed"
+                else:
+                    if state.state != NodeStateName.UP:
+                        joined.append(state.name)
+                    state.state, state.message = NodeStateName.UP, None
+                state.cpus, state.busy, state.jobs_done = node.cpus, node.busy, node.jobs_done
+                state.updated_at = time.time()
+        for name in joined:
+            self._on_node_up(name)
+        self._on_change()
+
+    def node_name(self, ip: str | None) -> str | None:
+        with self._lock:
+            states = self._states_for_ip(ip)
+        return states[0].name if states else ip
+
+    def nodes(self) -> list[NodeState]:
+        with self._lock:
+            return [NodeState(**asdict(state)) for state in self._nodes.values()]
+
+    def capacity(self) -> int:
+        """CPUs of the nodes that are up: how many jobs can run at once."""
+        with self._lock:
+            return sum(s.cpus or 0 for s in self._nodes.values() if s.state == NodeStateName.UP)
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    # -- jobs --------------------------------------------------------------------------------------
+    def _cluster_status(self, status: int, node: Any, job: Any) -> None:
+        if job is None:
+            if node is not None:
+                self._node_event(status, node)
+            return
+        kind = _KINDS.get(status)
+        if kind is None:
+            return
+        if kind in ENDED:
+            with self._lock:
+                self._jobs.pop(job.id, None)
+        if node is not None:
+            self._node_event(dispy.DispyNode.AvailInfo, node)
+        self._on_update(
+            JobUpdate(
+                key=job.id,
+                kind=kind,
+                node=self.node_name(job.ip_addr),
+                result=job.result,
+                exception=job.exception,
+                stdout=job.stdout or "",
+                stderr=job.stderr or "",
+            )
+        )
+
+    def submit(self, key: str, *args: Any) -> None:
+        if self._cluster is None:
+            raise EngineError(self._error or "no dispy node is configured")
+        job = self._cluster.submit_job_id(key, *args)
+        if job is None:
+            raise EngineError("dispy refused the job")
+        with self._lock:
+            self._jobs[key] = job
+
+    def cancel(self, key: str) -> bool:
+        """Asks dispy to stop the job (queued: at once; running: the node interrupts, then kills it)."""
+        with self._lock:
+            job = self._jobs.get(key)
+        if job is None or self._cluster is None:
+            return False
+        return self._cluster.cancel(job) == 0
+
+    def close(self) -> None:
+        cluster, self._cluster = self._cluster, None
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=5, terminate=True)

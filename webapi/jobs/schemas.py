@@ -1,0 +1,98 @@
+"""The job API's request and response bodies. Times are UTC, rendered ISO-8601 with a Z."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from webapi.jobs.states import JobStatus
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    """Database form: naive UTC (a naive input is taken as UTC already)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _render(value: datetime) -> str:
+    return to_naive_utc(value).isoformat(timespec="milliseconds") + "Z"
+
+
+UtcTime = Annotated[datetime, PlainSerializer(_render, return_type=str)]
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=64, description="A name from GET /api/jobs/types.")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Checked against the type's schema.")
+    priority: int = Field(5, ge=1, le=10, description="Higher runs first; equal priorities run in order.")
+    scheduled_at: datetime | None = Field(None, description="Not dispatched before this time.")
+    timeout_s: float | None = Field(None, gt=0, le=7 * 86400, description="Stopped on its node after this.")
+    max_retries: int = Field(
+        1, ge=0, le=10, description="Automatic new attempts after failed/timed_out/lost."
+    )
+
+
+class JobChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    priority: int | None = Field(None, ge=1, le=10)
+    scheduled_at: datetime | None = None
+
+
+class JobSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    type: str
+    status: JobStatus
+    priority: int
+    created_at: UtcTime
+    scheduled_at: UtcTime | None
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
+    node: str | None
+    attempts: int
+    max_retries: int
+    timeout_s: float | None
+    progress: float
+    progress_message: str | None
+    cancel_requested: bool
+
+
+class JobDetail(JobSummary):
+    parameters: dict[str, Any]
+    result: Any | None
+    error: str | None
+
+
+class JobPage(BaseModel):
+    items: list[JobSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class LogLine(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: UtcTime
+    stream: str
+    text: str
+
+
+class LogPage(BaseModel):
+    items: list[LogLine]
+    next_since: int = Field(description="Pass as ?since= to get only newer lines.")
+
+
+class TaskTypeInfo(BaseModel):
+    name: str
+    description: str
+    parameters: dict[str, Any] = Field(description="JSON Schema of the type's parameters.")

@@ -1,0 +1,161 @@
+"""Reads and writes on the `jobs` and `job_logs` tables; every state change goes through `transition`."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from webapi.jobs.models import Job, JobCount, JobLog
+from webapi.jobs.states import ACTIVE, JobStatus, check_transition
+
+LOG_TRUNCATED = "[log limit reached: further output dropped]"
+
+# Job writers in this process (request threads, the dispatcher) take turns here instead of in SQLite:
+# a writer SQLite finds busy sleeps in its busy handler for milliseconds, a waiter here wakes at once.
+write_lock = threading.Lock()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def transition(job: Job, target: JobStatus, now: datetime | None = None) -> None:
+    """The only place a job's status changes (the conditional claim/cancel updates below aside)."""
+    now = now or utcnow()
+    check_transition(JobStatus(job.status), target)
+    job.status = target.value
+    if target == JobStatus.RUNNING:
+        job.started_at = now
+    elif target == JobStatus.QUEUED:
+        job.started_at = job.finished_at = job.node = None
+        job.progress, job.progress_message, job.cancel_requested = 0.0, None, False
+    elif target not in ACTIVE:
+        job.finished_at = now
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    status: JobStatus | None = None
+    type: str | None = None
+    node: str | None = None
+    q: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+class Order(StrEnum):
+    DESC = "desc"
+    ASC = "asc"
+
+
+def list_jobs(
+    session: Session, filters: JobFilters, limit: int, offset: int, order: Order = Order.DESC
+) -> tuple[list[Job], int]:
+    """By creation time (then id), newest first unless `order` is asc; the count uses the same conditions."""
+    conditions = []
+    if filters.status is not None:
+        conditions.append(Job.status == filters.status.value)
+    if filters.type is not None:
+        conditions.append(Job.type == filters.type)
+    if filters.node is not None:
+        conditions.append(Job.node == filters.node)
+    if filters.q:
+        conditions.append(Job.name.contains(filters.q, autoescape=True))
+    if filters.created_after is not None:
+        conditions.append(Job.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        conditions.append(Job.created_at < filters.created_before)
+    only_status = filters == JobFilters(status=filters.status)
+    if only_status:
+        total = _kept_total(session, filters.status)
+    else:
+        total = session.scalar(select(func.count()).select_from(Job).where(*conditions)) or 0
+    keys = (Job.created_at, Job.id) if order == Order.ASC else (Job.created_at.desc(), Job.id.desc())
+    rows = session.scalars(select(Job).where(*conditions).order_by(*keys).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
+    """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
+    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them."""
+    check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
+    queued = Job.status == JobStatus.QUEUED.value
+    due = (
+        select(Job.id)
+        .where(queued, or_(Job.scheduled_at.is_(None), Job.scheduled_at <= now))
+        .order_by(Job.priority.desc(), Job.id)
+        .limit(limit)
+    )
+    # The outer status test guards against a concurrent cancel; as an expression, not the bare column,
+    # or SQLite walks every queued job through the status index instead of looking up the few ids.
+    still_queued = func.coalesce(Job.status, "") == JobStatus.QUEUED.value
+    claimed = session.scalars(
+        update(Job)
+        .where(Job.id.in_(due.scalar_subquery()), still_queued)
+        .values(status=JobStatus.DISPATCHED.value, attempts=Job.attempts + 1)
+        .returning(Job),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).all()
+    # RETURNING comes in no particular order.
+    return sorted(claimed, key=lambda job: (-job.priority, job.id))
+
+
+def cancel_if_queued(session: Session, job: Job) -> bool:
+    check_transition(JobStatus.QUEUED, JobStatus.CANCELLED)
+    done = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == JobStatus.QUEUED.value)
+        .values(status=JobStatus.CANCELLED.value, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(job)
+    return done.rowcount == 1
+
+
+def active_jobs(session: Session) -> list[Job]:
+    return list(session.scalars(select(Job).where(Job.status.in_([s.value for s in ACTIVE]))))
+
+
+def _kept_total(session: Session, status: JobStatus | None) -> int:
+    query = select(func.coalesce(func.sum(JobCount.count), 0))
+    if status is not None:
+        query = query.where(JobCount.status == status.value)
+    return int(session.scalar(query) or 0)
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """Every state with its count, from the trigger-kept `job_counts`."""
+    counted = {status: count for status, count in session.execute(select(JobCount.status, JobCount.count))}
+    return {status.value: int(counted.get(status.value, 0)) for status in JobStatus}
+
+
+def retry_at(now: datetime, attempts: int, base_s: float) -> datetime:
+    """Exponential backoff: base, 2x base, 4x base… capped at an hour."""
+    return now + timedelta(seconds=min(base_s * 2 ** max(attempts - 1, 0), 3600.0))
+
+
+def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: int) -> None:
+    """Appends `text` line by line while the job's log stays under `limit_bytes`."""
+    if not text or job.log_bytes >= limit_bytes:
+        return
+    now = utcnow()
+    rows = []
+    for line in text.splitlines():
+        size = len(line.encode()) + 1
+        if job.log_bytes + size > limit_bytes:
+            rows.append(JobLog(job_id=job.id, at=now, stream="service", text=LOG_TRUNCATED))
+            job.log_bytes = limit_bytes
+            break
+        job.log_bytes += size
+        rows.append(JobLog(job_id=job.id, at=now, stream=stream, text=line))
+    session.add_all(rows)
+
+
+def logs_since(session: Session, job_id: int, since: int, limit: int) -> list[JobLog]:
+    query = select(JobLog).where(JobLog.job_id == job_id, JobLog.id > since).order_by(JobLog.id).limit(limit)
+    return list(session.scalars(query))

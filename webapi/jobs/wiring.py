@@ -1,0 +1,30 @@
+"""Plugs the jobs into the app: the dispatcher as a background service, the router, inventory nodes."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from webapi.inventory.store import list_nodes
+from webapi.jobs.dispatcher import JobDispatcher
+from webapi.jobs.engine import NodeAddress
+from webapi.routers import jobs as jobs_router
+from webapi.runtime import Runtime
+
+
+def inventory_nodes(session: Session) -> list[NodeAddress]:
+    return [NodeAddress(row.name, row.address, row.dispy_port) for row in list_nodes(session)]
+
+
+def install(app: FastAPI, runtime: Runtime) -> JobDispatcher:
+    """`app.state.jobs` is the dispatcher; the cluster answers get job counts and each node's dispy side
+    through `runtime.extensions`, and the dispatcher's `probe()` as a part of the service."""
+    dispatcher = JobDispatcher(
+        runtime.settings, runtime.sessions, runtime.events, node_source=inventory_nodes
+    )
+    runtime.services.append(dispatcher)
+    runtime.extensions.job_counts = dispatcher.job_counts
+    runtime.extensions.node_dispy = dispatcher.node_dispy
+    app.state.jobs = dispatcher
+    app.include_router(jobs_router.router)
+    return dispatcher
