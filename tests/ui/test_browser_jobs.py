@@ -1,0 +1,122 @@
+"""The Jobs pages in a real browser, against a real dispynode: create, follow, cancel, retry, escape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+def _create(stack, name: str, command: list[str], **extra) -> dict:
+    body = {"name": name, "type": "processing", "parameters": {"command": command}, **extra}
+    response = stack.api.post("/api/jobs", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_job_from_the_form_succeeds_on_screen_without_reload(ui):
+    ui.open("/jobs")
+    ui.page.evaluate("window.__sameDocument = true")
+    ui.page.click("#new-job-toggle")
+    ui.page.fill("#job-name", "echo from the form")
+    ui.page.select_option("#job-type", "processing")
+    ui.page.fill("#param-command", "echo\nhello from the form")
+    ui.page.click("#job-submit")
+    row = ui.page.locator("#jobs tr", has=ui.page.get_by_text("echo from the form", exact=True))
+    row.locator('.badge[data-status="succeeded"]').wait_for(timeout=60_000)
+    assert ui.page.evaluate("window.__sameDocument") is True
+    ui.screenshot("jobs-after-submit")
+    assert ui.problems.all() == []
+    job_id = row.get_attribute("data-job-id")
+    ui.open(f"/jobs/{job_id}")
+    expect(ui.page.locator("#job-logs")).to_contain_text("hello from the form", timeout=30_000)
+
+
+def test_form_shows_the_servers_field_errors_beside_the_fields(ui):
+    ui.open("/jobs")
+    ui.page.click("#new-job-toggle")
+    ui.page.select_option("#job-type", "processing")
+    ui.page.click("#job-submit")
+    ui.page.wait_for_selector('[data-error-for="name"]:not(:empty)')
+    ui.page.fill("#job-name", "no command")
+    ui.page.click("#job-submit")
+    ui.page.wait_for_selector('[data-error-for="parameters.command"]:not(:empty)')
+    assert ui.page.inner_text('[data-error-for="name"]') == ""
+    ui.screenshot("jobs-form-errors")
+    # The two 422 answers are what this test asks for; nothing else may fail.
+    assert len(ui.problems.all()) == 4 and all("422" in problem for problem in ui.problems.all()), (
+        ui.problems.all()
+    )
+
+
+def test_running_job_is_cancelled_from_its_page(ui):
+    job = _create(ui.stack, "long sleep", ["sleep", "120"])
+    ui.open(f"/jobs/{job['id']}")
+    ui.page.wait_for_selector('#job-status[data-status="running"]', timeout=60_000)
+    ui.page.click("#job-cancel")
+    ui.page.wait_for_selector('#job-status[data-status="cancelled"]', timeout=60_000)
+    assert ui.stack.api.get(f"/api/jobs/{job['id']}").json()["status"] == "cancelled"
+    ui.screenshot("job-cancelled")
+    assert ui.problems.all() == []
+
+
+def test_queued_job_priority_change_cancel_then_retry(ui):
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    job = _create(ui.stack, "scheduled later", ["true"], scheduled_at=later, priority=3)
+    ui.open(f"/jobs/{job['id']}")
+    ui.page.wait_for_selector('#job-status[data-status="queued"]')
+    ui.page.fill("#priority-input", "9")
+    ui.page.click("#priority-form button")
+    expect(ui.page.locator("#priority-input")).to_have_value("9")
+    expect(ui.page.locator("#job-details")).to_contain_text("9")
+    assert ui.stack.api.get(f"/api/jobs/{job['id']}").json()["priority"] == 9
+    ui.page.click("#job-cancel")
+    ui.page.wait_for_selector('#job-status[data-status="cancelled"]')
+    # A retry is a new attempt now (the schedule is dropped), so the job runs to its end.
+    ui.page.click("#job-retry")
+    ui.page.wait_for_selector('#job-status[data-status="succeeded"]', timeout=60_000)
+    assert ui.stack.api.get(f"/api/jobs/{job['id']}").json()["status"] == "succeeded"
+    assert ui.problems.all() == []
+
+
+def test_markup_in_a_job_name_renders_as_text(ui):
+    job = _create(ui.stack, XSS_NAME, ["true"])
+    ui.open("/jobs")
+    link = ui.page.locator(f'#jobs tr[data-job-id="{job["id"]}"] a.job-name')
+    assert link.inner_text() == XSS_NAME
+    assert ui.page.locator("#jobs img").count() == 0
+    ui.open(f"/jobs/{job['id']}")
+    expect(ui.page.locator("#job-name")).to_have_text(XSS_NAME)
+    assert ui.page.locator("main img").count() == 0
+    ui.screenshot("job-xss-name")
+    assert ui.problems.all() == []
+
+
+def test_table_filters_pages_and_orders_on_the_server(ui):
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    jobs = [_create(ui.stack, f"bulk {index}", ["true"], scheduled_at=later) for index in range(23)]
+    try:
+        ui.open("/jobs?q=bulk")
+        rows = ui.page.locator("#jobs tr")
+        expect(ui.page.locator("#page-info")).to_have_text("1\N{EN DASH}20 of 23")
+        expect(rows.first).to_contain_text("bulk 22")
+        ui.page.click("#page-next")
+        expect(ui.page.locator("#page-info")).to_have_text("21\N{EN DASH}23 of 23")
+        expect(rows).to_have_count(3)
+        ui.page.select_option("#filter-order", "asc")
+        expect(ui.page.locator("#page-info")).to_have_text("1\N{EN DASH}20 of 23")
+        expect(rows.first).to_contain_text("bulk 0")
+        assert "order=asc" in ui.page.url
+        ui.page.select_option("#filter-status", "cancelled")
+        expect(ui.page.locator("#page-info")).to_have_text("0\N{EN DASH}0 of 0")
+        ui.page.select_option("#filter-status", "queued")
+        expect(ui.page.locator("#page-info")).to_have_text("1\N{EN DASH}20 of 23")
+        assert ui.problems.all() == []
+    finally:
+        for job in jobs:
+            ui.stack.api.delete(f"/api/jobs/{job['id']}")

@@ -1,0 +1,20 @@
+"""The web interface: server-rendered pages, their JavaScript modules and CSS, and the EN/FR catalogs.
+
+`install_ui(app)` adds the page routes and the static files (the plotly bundle comes from the installed
+plotly package, never from a CDN).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from webapi.ui.assets import STATIC_DIR, SecureStaticFiles
+from webapi.ui.assets import router as assets_router
+from webapi.ui.pages import router as pages_router
+
+
+def install_ui(app: FastAPI) -> None:
+    app.include_router(pages_router)
+    # The vendor route must come before the mount, which would otherwise answer every /static path.
+    app.include_router(assets_router)
+    app.mount("/static", SecureStaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,27 @@
+// How one node summary reads on screen (shared by the Nodes cards and the node page).
+import { celsius, duration, number, percent, rate } from "./dom.js";
+import { t, tOr } from "./i18n.js";
+
+export function dispyText(dispy) {
+  if (!dispy) return t("value.unknown");
+  const state = dispy.state ?? "unknown";
+  const parts = [tOr(`dispy.${state}`, state)];
+  if (dispy.cpus !== null && dispy.cpus !== undefined) parts.push(`${dispy.cpus} ${t("unit.cpus")}`);
+  if (dispy.busy !== null && dispy.busy !== undefined) parts.push(`${dispy.busy} ${t("dispy.busy")}`);
+  if (dispy.jobs_done !== null && dispy.jobs_done !== undefined) parts.push(`${dispy.jobs_done} ${t("dispy.done")}`);
+  if (dispy.message) parts.push(dispy.message);
+  return parts.join(" · ");
+}
+
+export function nodeFacts(node) {
+  return [
+    ["metric.cpu", percent(node.cpu_percent)],
+    ["metric.memory", percent(node.memory_percent)],
+    ["metric.disk", percent(node.disk_percent)],
+    ["metric.temperature", celsius(node.temperature_celsius)],
+    ["metric.network", `↓ ${rate(node.network_rx_bps)} ↑ ${rate(node.network_tx_bps)}`],
+    ["metric.load", number(node.load1, 2)],
+    ["metric.uptime", duration(node.uptime_seconds)],
+    ["metric.dispy", dispyText(node.dispy)],
+  ];
+}
