@@ -1,0 +1,1 @@
+"""Grafana dashboards written with grafanalib; `dashboards.build` renders them to JSON."""

@@ -1,0 +1,75 @@
+"""deploy/install-node.sh: what `--dry-run` says it would do, and its refusals."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "deploy" / "install-node.sh"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _commands(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line[2:] for line in result.stdout.splitlines() if line.startswith("+ ")]
+
+
+def test_dry_run_of_a_compute_node():
+    result = _run("--dry-run")
+    assert result.returncode == 0, result.stderr
+    commands = _commands(result)
+    assert "python3 -m venv /opt/dispycluster/venv" in commands
+    assert f"/opt/dispycluster/venv/bin/pip install --quiet {ROOT}" in commands
+    units = [c for c in commands if c.startswith("sed ")]
+    assert [u.rsplit("/", 1)[1] for u in units] == [
+        "dispycluster-exporter.service",
+        "dispycluster-node.service",
+    ]
+    assert commands[-1] == "systemctl enable --now dispycluster-exporter dispycluster-node"
+    assert "systemctl daemon-reload" in commands
+    assert not any("web" in c for c in commands)
+
+
+def test_dry_run_of_the_master_adds_the_web_service_and_its_env_file():
+    commands = _commands(_run("--dry-run", "--role", "master", "--no-start"))
+    assert commands[-1] == "systemctl enable dispycluster-exporter dispycluster-node dispycluster-web"
+    assert any(c.endswith("/etc/dispycluster/web.env") for c in commands)
+
+
+def test_another_prefix_is_substituted_into_the_units():
+    commands = _commands(_run("--dry-run", "--prefix", "/srv/dc"))
+    assert "python3 -m venv /srv/dc/venv" in commands
+    assert all("s#/opt/dispycluster#/srv/dc#g" in c for c in commands if c.startswith("sed "))
+
+
+def test_dry_run_files_it_installs_exist():
+    for command in _commands(_run("--dry-run", "--role", "master")):
+        for word in command.split():
+            if word.startswith(str(ROOT / "deploy")):
+                assert Path(word).exists(), word
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "router", "--dry-run"], "--role must be node or master"),
+        (["--prefix", "relative", "--dry-run"], "absolute path"),
+        (["--source", "/nonexistent", "--dry-run"], "no pyproject.toml"),
+        (["--frobnicate"], "unknown option: --frobnicate"),
+    ],
+)
+def test_bad_options_are_refused_with_a_message(args: list[str], message: str):
+    result = _run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_script_is_valid_bash():
+    assert subprocess.run(["bash", "-n", str(SCRIPT)], check=False).returncode == 0
