@@ -1,10 +1,18 @@
-"""Suite-wide hooks: in CI a skipped test is a failure, so a missing package can never hide behind a skip."""
+"""Suite-wide hooks: in CI a skipped test is a failure, so a missing package can never hide behind a skip.
+
+With `DISPYCLUSTER_TEST_DATABASE=postgresql` every test (and every module, for module-scoped services)
+gets a fresh database on a throwaway PostgreSQL server through `DISPYCLUSTER_DATABASE_URL`, which the
+service subprocesses inherit and `tests.support.database.database_url` hands to engines built in tests.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from tests.support.database import DATABASE_URL_ENV, postgres_requested
 
 
 def _in_ci() -> bool:
@@ -19,3 +27,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped tests fail the run when CI=true: {reason}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """The session's PostgreSQL server (only in PostgreSQL mode)."""
+    from tests.support.postgres import postgres_server
+
+    with postgres_server() as server:
+        yield server
+
+
+def _fresh_database(request: pytest.FixtureRequest, patch: pytest.MonkeyPatch) -> Iterator[None]:
+    if not postgres_requested():
+        yield
+        return
+    with request.getfixturevalue("postgres").database() as url:
+        patch.setenv(DATABASE_URL_ENV, url)
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For module-scoped services, which start before any per-test fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield from _fresh_database(request, patch)
+
+
+@pytest.fixture(autouse=True)
+def _test_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from _fresh_database(request, monkeypatch)
