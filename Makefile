@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8085
 
 # Debian packages the test suite drives as real processes (installed only when missing, only as root).
-SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager
+SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium systemd postgresql
 
 .PHONY: install system-deps run test lint bench dashboards alerts clean
 
@@ -24,8 +24,10 @@ system-deps:
 run: install
 	$(BIN)/dispycluster up --host $(HOST) --port $(PORT)
 
+# The whole suite twice: on SQLite (the default), then against a throwaway PostgreSQL server.
 test: install system-deps
 	$(BIN)/python -m pytest
+	DISPYCLUSTER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .

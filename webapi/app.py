@@ -7,13 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from webapi import __version__
 from webapi.db import migrate
 from webapi.errors import ErrorResponse, install_error_handlers
-from webapi.routers import health
+from webapi.jobs import wiring as jobs_wiring
+from webapi.routers import health, ws
 from webapi.runtime import Runtime
 from webapi.settings import Settings, load_settings
+from webapi.ui import install_ui
+from webapi.wiring import install as install_monitoring
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await service.stop()
             runtime.engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the service itself: cluster LANs are often offline.
+    app = FastAPIOffline(
+        static_url="/docs/assets",
         title="DispyCluster",
         version=__version__,
         lifespan=lifespan,
@@ -43,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(health.router)
+    install_monitoring(app, runtime)
+    jobs_wiring.install(app, runtime)
+    app.include_router(ws.router)
+    install_ui(app)
     return app
 
 

@@ -4,16 +4,71 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _web(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from webapi.settings import load_settings
 
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
-    settings = load_settings(**overrides)
+    # The app loads its settings itself on import: hand the flags over through the environment, so that
+    # it knows the address it really listens on (auth depends on it).
+    os.environ.update({k: str(v) for k, v in {"HOST": args.host, "PORT": args.port}.items() if v is not None})
+    settings = load_settings()
     uvicorn.run("webapi.app:app", host=settings.host, port=settings.port)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from webapi.jobs.node_command import local_dispynode
+    from webapi.launcher import UpOptions, extra_children, run
+    from webapi.settings import load_settings
+
+    settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    extra_children.append(local_dispynode)
+    host = args.host or settings.host
+    return run(UpOptions(host=host, port=args.port or settings.port, data_dir=settings.data_dir.resolve()))
+
+
+def _node(args: argparse.Namespace) -> int:
+    import os
+    import sys
+
+    from webapi.jobs.node_command import NodeCommandError, default_dest, dispynode_argv
+
+    secret = args.secret if args.secret is not None else os.environ.get("DISPYCLUSTER_DISPY_SECRET", "")
+    try:
+        argv = dispynode_argv(
+            host=args.host,
+            port=args.port,
+            secret=secret,
+            dest=args.dest or default_dest(),
+            cpus=args.cpus,
+            name=args.name,
+        )
+    except NodeCommandError as exc:
+        print(f"dispycluster node: {exc}", file=sys.stderr)
+        return 2
+    os.execv(argv[0], argv)
+    return 0  # not reached: execv replaces this process
+
+
+def _dashboards(args: argparse.Namespace) -> int:
+    from dashboards.build import write_dashboards
+
+    for path in write_dashboards(args.out):
+        print(path)
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from alerts.rules import write_rules
+
+    for path in write_rules(args.out):
+        print(path)
     return 0
 
 
@@ -25,6 +80,31 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     web.add_argument("--port", type=int, help="port to listen on (default: PORT or 8085)")
     web.set_defaults(handler=_web)
+
+    up = sub.add_parser("up", help="run the web service with a local exporter (what `make run` does)")
+    up.add_argument("--host", help="address the web service listens on (default: HOST or 127.0.0.1)")
+    up.add_argument("--port", type=int, help="port of the web service (default: PORT or 8085)")
+    up.add_argument("--data-dir", type=Path, help="data directory (default: DISPYCLUSTER_DATA_DIR or data)")
+    up.set_defaults(handler=_up)
+
+    node = sub.add_parser("node", help="run a dispy node for this service (what the systemd unit runs)")
+    node.add_argument("--host", help="address the node listens on (default: dispy picks the main one)")
+    node.add_argument("--port", type=int, default=9701, help="port the node listens on (default: 9701)")
+    node.add_argument(
+        "--secret", help="shared secret (default: DISPYCLUSTER_DISPY_SECRET); required off loopback"
+    )
+    node.add_argument("--cpus", type=int, help="CPUs to serve (negative: leave that many free)")
+    node.add_argument("--name", help="node name reported to the service (default: the host name)")
+    node.add_argument("--dest", type=Path, help="where job files go (default: $TMPDIR/dispycluster-node)")
+    node.set_defaults(handler=_node)
+
+    dashboards = sub.add_parser("dashboards", help="write the Grafana dashboards' JSON")
+    dashboards.add_argument("--out", type=Path, required=True, help="directory for the *.json files")
+    dashboards.set_defaults(handler=_dashboards)
+
+    rules = sub.add_parser("rules", help="write the Prometheus alerting and recording rules")
+    rules.add_argument("--out", type=Path, required=True, help="directory for the rule files")
+    rules.set_defaults(handler=_rules)
     return parser
 
 
