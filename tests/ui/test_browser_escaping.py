@@ -155,4 +155,10 @@ def test_monitoring_shows_hostile_alerts_and_node_as_text(ui, hostile):
     assert set(PAYLOADS) <= set(titles)
     expect(ui.page.locator("#scope option", has_text=NODE)).to_have_count(1)
     expect(ui.page.locator("#targets")).to_contain_text(NODE)
+    # Long hostile values wrap inside the alerts table instead of spilling out of it or the page.
+    section = ui.page.locator("#alerts").locator("xpath=ancestor::section[1]").bounding_box()
+    table = ui.page.locator("#alerts").locator("xpath=ancestor::table[1]").bounding_box()
+    assert table["width"] <= section["width"] + 1
+    assert ui.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    ui.screenshot("monitoring-hostile")
     _nothing_injected(ui)

@@ -58,9 +58,13 @@ def test_running_job_is_cancelled_from_its_page(ui):
     job = _create(ui.stack, "long sleep", ["sleep", "120"])
     ui.open(f"/jobs/{job['id']}")
     ui.page.wait_for_selector('#job-status[data-status="running"]', timeout=60_000)
+    progress = ui.page.locator("#job-progress-text")
+    expect(progress).to_contain_text("running as pid", timeout=30_000)
     ui.page.click("#job-cancel")
     ui.page.wait_for_selector('#job-status[data-status="cancelled"]', timeout=60_000)
     assert ui.stack.api.get(f"/api/jobs/{job['id']}").json()["status"] == "cancelled"
+    # The running attempt's message goes with it.
+    expect(progress).not_to_contain_text("running as pid")
     ui.screenshot("job-cancelled")
     assert ui.problems.all() == []
 

@@ -22,7 +22,9 @@ function render() {
   setBadge("job-status", job.status);
   const progress = Math.max(0, Math.min(100, job.progress ?? 0));
   byId("job-progress-bar").style.width = `${progress}%`;
-  setText("job-progress-text", [`${number(progress, 0)} %`, job.progress_message].filter(Boolean).join(" — "));
+  // The last progress message ("running as pid …") describes a running attempt: stale once the job ended.
+  const message = job.finished_at ? null : job.progress_message;
+  setText("job-progress-text", [`${number(progress, 0)} %`, message].filter(Boolean).join(" — "));
   replaceChildren(byId("job-details"), [
     ...detail(t("col.id"), String(job.id)),
     ...detail(t("col.type"), job.type),
