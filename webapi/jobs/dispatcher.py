@@ -262,7 +262,7 @@ class JobDispatcher:
                 addresses += self._node_source(session)
         # After the inventory, so that a node listed in both keeps its inventory name.
         addresses += [NodeAddress(spec, *_split_host_port(spec)) for spec in self.settings.dispy_nodes]
-        self.engine.add_nodes(addresses)
+        self.engine.sync_nodes(addresses)
 
     def _apply_updates(self, session: Session) -> None:
         updates: list[tuple[Flight, int, JobUpdate]] = []

@@ -146,11 +146,17 @@ class DispyEngine:
         self._error: str | None = None
 
     # -- nodes -------------------------------------------------------------------------------------
-    def add_nodes(self, nodes: Iterable[NodeAddress]) -> None:
-        """Starts using the nodes not known yet and pings again the known ones that are not up (dispy
-        pings an explicit node once: a node started after the service would never be found)."""
+    def sync_nodes(self, nodes: Iterable[NodeAddress]) -> None:
+        """Follows the node list: starts using the nodes not known yet, pings again the known ones that
+        are not up (dispy pings an explicit node once: a node started after the service would never be
+        found), and forgets the ones no longer listed, so that health and capacity stop counting them
+        (dispy itself keeps a node it has used until the service restarts)."""
         fresh: list[NodeState] = []
+        nodes = list(nodes)
         with self._lock:
+            listed = {(node.host, node.port) for node in nodes}
+            for key in self._nodes.keys() - listed:
+                del self._nodes[key]
             for node in nodes:
                 known = self._nodes.get((node.host, node.port))
                 if known is not None:
@@ -220,11 +226,13 @@ class DispyEngine:
     def _states_for_ip(self, ip: str | None) -> list[NodeState]:
         return [state for state in self._nodes.values() if state.ip == ip]
 
-    def _node_event(self, status: int, node: dispy.DispyNode) -> None:
-        joined = []
+    def _node_event(self, status: int, node: dispy.DispyNode) -> bool:
+        """Records what dispy says of `node`; True when that changed whether it is up."""
+        joined, changed = [], False
         with self._lock:
             for state in self._states_for_ip(node.ip_addr):
                 if status == dispy.DispyNode.Closed:
+                    changed |= state.state == NodeStateName.UP
                     state.state, state.message = NodeStateName.DOWN, "not responding (no pulse) or closed"
                 else:
                     if state.state != NodeStateName.UP:
@@ -234,7 +242,7 @@ class DispyEngine:
                 state.updated_at = time.time()
         for name in joined:
             self._on_node_up(name)
-        self._on_change()
+        return changed or bool(joined)
 
     def node_name(self, ip: str | None) -> str | None:
         with self._lock:
@@ -259,6 +267,7 @@ class DispyEngine:
         if job is None:
             if node is not None:
                 self._node_event(status, node)
+                self._on_change()
             return
         kind = _KINDS.get(status)
         if kind is None:
@@ -266,8 +275,10 @@ class DispyEngine:
         if kind in ENDED:
             with self._lock:
                 self._jobs.pop(job.id, None)
-        if node is not None:
-            self._node_event(dispy.DispyNode.AvailInfo, node)
+        # The node's busy/done figures ride along; only a node coming up wakes the dispatcher here (the
+        # update itself wakes it when a job ended, not when one started).
+        if node is not None and self._node_event(dispy.DispyNode.AvailInfo, node):
+            self._on_change()
         self._on_update(
             JobUpdate(
                 key=job.id,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +35,8 @@ from webapi.jobs.states import JobStatus
 router = APIRouter(tags=["jobs"])
 _ERRORS = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
 T = TypeVar("T")
+# Job ids are 64-bit database keys: a larger number is a 422, not a database overflow.
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id.")]
 
 
 def _json(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -103,14 +105,14 @@ async def job_types(request: Request) -> Response:
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
-async def get_job(job_id: int, request: Request) -> Response:
+async def get_job(job_id: JobId, request: Request) -> Response:
     return _json(
         await _in_session(request, lambda s, _j: JobDetail.model_validate(service.get_job(s, job_id)))
     )
 
 
 @router.put("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
-async def change_job(job_id: int, body: JobChange, request: Request) -> Response:
+async def change_job(job_id: JobId, body: JobChange, request: Request) -> Response:
     return _json(
         await _in_session(request, lambda s, j: JobDetail.model_validate(service.change(s, j, job_id, body)))
     )
@@ -121,7 +123,7 @@ async def change_job(job_id: int, body: JobChange, request: Request) -> Response
     response_model=JobDetail,
     responses={**_ERRORS, 202: {"model": JobDetail, "description": "Stopping on its node"}},
 )
-async def cancel_job(job_id: int, request: Request) -> Response:
+async def cancel_job(job_id: JobId, request: Request) -> Response:
     def cancel(session: Session, jobs: JobDispatcher) -> tuple[JobDetail, bool]:
         job, done = service.cancel(session, jobs, job_id)
         return JobDetail.model_validate(job), done
@@ -131,7 +133,7 @@ async def cancel_job(job_id: int, request: Request) -> Response:
 
 
 @router.post("/api/jobs/{job_id}/retry", response_model=JobDetail, responses=_ERRORS)
-async def retry_job(job_id: int, request: Request) -> Response:
+async def retry_job(job_id: JobId, request: Request) -> Response:
     return _json(
         await _in_session(request, lambda s, j: JobDetail.model_validate(service.retry(s, j, job_id)))
     )
@@ -139,7 +141,7 @@ async def retry_job(job_id: int, request: Request) -> Response:
 
 @router.get("/api/jobs/{job_id}/logs", response_model=LogPage, responses=_ERRORS)
 async def job_logs(
-    job_id: int,
+    job_id: JobId,
     request: Request,
     since: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,

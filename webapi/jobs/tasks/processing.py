@@ -19,7 +19,9 @@ class ProcessingParams(BaseModel):
     command: list[str] = Field(
         min_length=1, description="Program and its arguments, run directly (never through a shell)."
     )
-    timeout_s: float | None = Field(None, gt=0, le=86400, description="Kill the command after this long.")
+    timeout_s: float | None = Field(
+        None, gt=0, le=86400, title="Timeout (s)", description="Kill the command after this long."
+    )
     env: dict[str, str] = Field(default_factory=dict, description="Added to the node's environment.")
     stdin: str | None = Field(None, max_length=1_000_000, description="Text fed to the command.")
 

@@ -17,8 +17,8 @@ class ScrapingParams(BaseModel):
     start_url: str = Field(max_length=2000, description="http:// or https:// URL the crawl starts from.")
     max_pages: int = Field(10, ge=1, le=1000, description="Pages fetched at most.")
     same_origin_only: bool = Field(True, description="Follow only links on the start URL's origin.")
-    timeout_s: float = Field(10.0, gt=0, le=120, description="Timeout of each request.")
-    delay_s: float = Field(1.0, ge=0, le=60, description="Pause between two requests.")
+    timeout_s: float = Field(10.0, gt=0, le=120, title="Timeout (s)", description="Timeout of each request.")
+    delay_s: float = Field(1.0, ge=0, le=60, title="Delay (s)", description="Pause between two requests.")
 
     @field_validator("start_url")
     @classmethod
