@@ -15,9 +15,10 @@ class AlertRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(16))  # "builtin" | "alertmanager"
     fingerprint: Mapped[str] = mapped_column(String(128))
-    name: Mapped[str] = mapped_column(String(128))
-    severity: Mapped[str] = mapped_column(String(16))
-    node: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Label values come from Alertmanager as any string: stored as sent, whatever their length.
+    name: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(Text)
+    node: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))  # "firing" | "resolved"

@@ -132,3 +132,28 @@ def test_service_metrics_use_the_agreed_names(cluster):
     assert up["stock"] == 1 and up["dead"] == 0
     routes = {s.labels["route"] for s in families["dispycluster_http_requests"].samples}
     assert "/api/cluster/nodes/{node_name}" in routes and "/api/cluster/nodes/stock" not in routes
+
+
+def test_webhook_keeps_label_values_of_any_length(cluster):
+    """Alertmanager labels are free-form strings: a long one is stored as sent, on every database."""
+    long_value = "x" * 600
+    payload = {
+        "version": "4",
+        "status": "firing",
+        "receiver": "cluster",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": f"Long{long_value}", "severity": long_value, "node": long_value},
+                "annotations": {"summary": "long labels"},
+                "startsAt": "2026-11-28T03:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "fingerprint": "00000000deadbeef",
+            }
+        ],
+    }
+    with cluster.service.client() as client:
+        assert client.post("/api/monitoring/alertmanager", json=payload).status_code == 200
+        alerts = client.get("/api/monitoring/alerts", params={"state": "all", "limit": 500}).json()
+    stored = [a for a in alerts["alerts"] if a["name"] == f"Long{long_value}"]
+    assert [(a["severity"], a["node"]) for a in stored] == [(long_value, long_value)]
