@@ -1,4 +1,7 @@
-"""Runs every `bench/bench_*.py` module's `main()` (or only the names given) and prints their figures."""
+"""Runs every `bench/bench_*.py` module's `main()` (or only the names given) and prints their figures.
+
+The 30-minute soak runs only when named (`python -m bench soak`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,14 @@ import sys
 
 import bench
 
+ON_REQUEST = {"bench_soak"}
+
 
 def main(argv: list[str]) -> int:
     names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
-    wanted = [n if n.startswith("bench_") else f"bench_{n}" for n in argv] or names
+    wanted = [n if n.startswith("bench_") else f"bench_{n}" for n in argv] or [
+        n for n in names if n not in ON_REQUEST
+    ]
     unknown = sorted(set(wanted) - set(names))
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(names)}", file=sys.stderr)

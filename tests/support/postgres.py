@@ -48,8 +48,22 @@ class PostgresServer:
 
     def _psql(self, sql: str) -> None:
         subprocess.run(
-            [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", "postgres",
-             "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+            [
+                _pg_bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                sql,
+            ],
             check=True,
             capture_output=True,
         )
@@ -89,14 +103,33 @@ def _serve(prefix: list[str], user: str, base_dir: Path, data_dir: Path) -> Iter
         capture_output=True,
     )
     port = free_port()
-    argv = [*prefix, _pg_bin("postgres"), "-D", str(data_dir), "-h", "127.0.0.1", "-p", str(port),
-            "-k", str(data_dir), "-c", "fsync=off", "-c", "max_connections=200"]
+    argv = [
+        *prefix,
+        _pg_bin("postgres"),
+        "-D",
+        str(data_dir),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-k",
+        str(data_dir),
+        "-c",
+        "fsync=off",
+        "-c",
+        "max_connections=200",
+    ]
     with running(argv, log_path=base_dir / "postgres.log"):
         server = PostgresServer(port=port, user=user)
         wait_until(
-            lambda: subprocess.run(
-                [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
-            ).returncode == 0,
+            lambda: (
+                subprocess.run(
+                    [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                    check=False,
+                    capture_output=True,
+                ).returncode
+                == 0
+            ),
             timeout=30,
         )
         yield server
