@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         5.0, ge=0, le=3600, description="First automatic retry delay (doubles)."
     )
     job_log_limit: int = Field(262144, ge=1024, description="Bytes of logs kept per job.")
+    job_retention_days: float = Field(
+        30.0, gt=0, le=3650, description="Days a finished job (with its logs) is kept before it is deleted."
+    )
     job_output_limit: int = Field(65536, ge=1024, description="Bytes of stdout/stderr kept per command.")
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")

@@ -102,3 +102,24 @@ def test_logs_stop_at_the_limit_with_a_marker(sessions):
             "line 0009",
             store.LOG_TRUNCATED,
         ]
+
+
+def test_purge_deletes_only_jobs_finished_before_the_cutoff_with_their_logs(sessions):
+    with sessions() as session:
+        now = store.utcnow()
+        old = _job(session, "old")
+        old.status, old.finished_at = "succeeded", now - timedelta(days=40)
+        recent = _job(session, "recent")
+        recent.status, recent.finished_at = "failed", now - timedelta(days=1)
+        _job(session, "waiting")
+        store.add_logs(session, old, "stdout", "hello\n", 1024)
+        session.commit()
+        old_id = old.id
+
+        assert store.purge_finished(session, now - timedelta(days=30)) == 1
+        session.commit()
+        names = sorted(session.scalars(select(Job.name)))
+        assert names == ["recent", "waiting"]
+        assert store.logs_since(session, old_id, 0, 100) == []
+        assert store.counts_by_status(session)["succeeded"] == 0
+        assert store.purge_finished(session, now - timedelta(days=30)) == 0

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from queue import Empty, SimpleQueue
 from typing import Any
 
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 TICK_S = 0.2
 NODE_REFRESH_S = 5.0
 COUNTS_REFRESH_S = 1.0
+# Finished jobs past their retention are deleted hourly, one short batch per step while a backlog remains.
+PURGE_INTERVAL_S = 3600.0
+PURGE_BATCH = 1000
 # How long a stop (cancel, timeout) may wait for dispy's confirmation before the service decides alone.
 STOP_GRACE_S = 15.0
 
@@ -107,6 +110,7 @@ class JobDispatcher:
         self._thread: threading.Thread | None = None
         self._next_node_refresh = 0.0
         self._next_counts = 0.0
+        self._next_purge = 0.0
         # Whether a queued job may be due: set by every submission, change and retry; the queue is also
         # scanned every TICK_S for scheduled jobs whose time came. Spares a query per dispy update.
         self._maybe_due = True
@@ -248,12 +252,23 @@ class JobDispatcher:
             session.commit()
             if ready:
                 self._submit(session, ready)
+            if now >= self._next_purge:
+                backlog = self._purge(session) == PURGE_BATCH
+                self._next_purge = now + (0.0 if backlog else PURGE_INTERVAL_S)
             if now >= self._next_counts:
                 self._next_counts = now + COUNTS_REFRESH_S
                 counts = store.counts_by_status(session)
                 metrics.JOBS_QUEUED.set(counts[JobStatus.QUEUED])
                 metrics.JOBS_RUNNING.set(counts[JobStatus.DISPATCHED] + counts[JobStatus.RUNNING])
                 self._counts = counts
+
+    def _purge(self, session: Session) -> int:
+        before = store.utcnow() - timedelta(days=self.settings.job_retention_days)
+        deleted = store.purge_finished(session, before, PURGE_BATCH)
+        if deleted:
+            session.commit()
+            log.info("deleted %d jobs finished before %s (DISPYCLUSTER_JOB_RETENTION_DAYS)", deleted, before)
+        return deleted
 
     def _refresh_nodes(self) -> None:
         addresses = []

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from webapi.jobs.models import Job, JobCount, JobLog
-from webapi.jobs.states import ACTIVE, JobStatus, check_transition
+from webapi.jobs.states import ACTIVE, TERMINAL, JobStatus, check_transition
 
 LOG_TRUNCATED = "[log limit reached: further output dropped]"
 
@@ -132,6 +132,21 @@ def counts_by_status(session: Session) -> dict[str, int]:
     """Every state with its count, from the trigger-kept `job_counts`."""
     counted = {status: count for status, count in session.execute(select(JobCount.status, JobCount.count))}
     return {status.value: int(counted.get(status.value, 0)) for status in JobStatus}
+
+
+def purge_finished(session: Session, before: datetime, limit: int = 1000) -> int:
+    """Deletes up to `limit` jobs that ended before `before`, with their logs; how many it deleted."""
+    expired = (
+        select(Job.id)
+        .where(Job.status.in_([s.value for s in TERMINAL]), Job.finished_at < before)
+        .limit(limit)
+    )
+    ids = list(session.scalars(expired))
+    if not ids:
+        return 0
+    session.execute(delete(JobLog).where(JobLog.job_id.in_(ids)))
+    session.execute(delete(Job).where(Job.id.in_(ids)))
+    return len(ids)
 
 
 def retry_at(now: datetime, attempts: int, base_s: float) -> datetime:
