@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "DISPYCLUSTER_"
+DEFAULT_SCHEDULER_PORT = 9702
 PLAIN_NAMES = {"host": "HOST", "port": "PORT", "debug": "DEBUG", "web_concurrency": "WEB_CONCURRENCY"}
 
 
@@ -86,6 +87,11 @@ class Settings(BaseSettings):
     dispy_pulse_interval: float = Field(
         2.0, ge=0.1, le=1000, description="Seconds between node pulses; a node missing 5 pulses is dead."
     )
+    dispy_scheduler: str | None = Field(
+        None,
+        description="host[:port] of a dispyscheduler (default port 9702) through which the nodes are shared; "
+        "unset = the service's own JobCluster.",
+    )
     dispy_nodes: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated host[:port] dispy nodes used besides the inventory.",
@@ -122,6 +128,19 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("dispy_scheduler")
+    @classmethod
+    def _check_scheduler(cls, value: str | None) -> str | None:
+        """Normalised to `host:port`; the client reaches the scheduler on dispy_port + 2, hence port ≥ 3."""
+        if value is None or not value.strip():
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host:
+            host, port = port, str(DEFAULT_SCHEDULER_PORT)
+        if not port.isdigit() or not 3 <= int(port) <= 65535:
+            raise ValueError("must be host or host:port with a port from 3 to 65535")
+        return f"{host}:{int(port)}"
+
     @field_validator("web_concurrency")
     @classmethod
     def _one_worker(cls, value: int) -> int:
@@ -146,6 +165,13 @@ class Settings(BaseSettings):
                 f"{ENV_PREFIX}SCRAPE_INTERVAL ({self.scrape_interval})"
             )
         return self
+
+    @property
+    def dispy_scheduler_address(self) -> tuple[str, int] | None:
+        if self.dispy_scheduler is None:
+            return None
+        host, _, port = self.dispy_scheduler.rpartition(":")
+        return host, int(port)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -101,10 +101,13 @@ def test_every_operation_answers_within_its_schema(
         ("GET", "/api/jobs/{}/logs"),
     ],
 )
-def test_job_ids_beyond_64_bits_are_refused_not_crashed(service_url: str, method: str, path: str) -> None:
-    """What the fuzzer found first: an id SQLite cannot bind (beyond 64 bits) must be a 4xx."""
+def test_job_ids_beyond_the_key_range_are_refused_not_crashed(
+    service_url: str, method: str, path: str
+) -> None:
+    """What the fuzzer found: an id the database cannot bind (beyond 64 bits on SQLite, 32 bits on
+    PostgreSQL's integer keys) must be a 4xx."""
     with httpx.Client(base_url=service_url, headers=AUTH, trust_env=False, timeout=10) as client:
-        for job_id in (2**63, -(2**70)):
+        for job_id in (2**31, 2**63 - 1, 2**63, -(2**70)):
             response = client.request(method, path.format(job_id), json={})
             assert 400 <= response.status_code < 500, (job_id, response.status_code, response.text)
 

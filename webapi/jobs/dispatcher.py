@@ -124,6 +124,7 @@ class JobDispatcher:
                 client_port=settings.dispy_port,
                 pulse_interval=settings.dispy_pulse_interval,
                 recover_file=settings.data_dir / "dispy" / "recover",
+                scheduler=settings.dispy_scheduler_address,
             ),
             on_update=self._on_update,
             on_change=self._wake.set,
@@ -170,7 +171,8 @@ class JobDispatcher:
         """The dispy side of the inventory node `name`, or None when dispy does not know it."""
         for state in self.engine.nodes():
             if state.name == name:
-                return {key: value for key, value in state.as_dict().items() if key not in ("name", "ip")}
+                fields = {key: value for key, value in state.as_dict().items() if key not in ("name", "ip")}
+                return fields | {"via": self.engine.route}
         return None
 
     def job_counts(self) -> dict[str, int] | None:
@@ -186,7 +188,10 @@ class JobDispatcher:
         if self.engine.error:
             problems.insert(0, self.engine.error)
         up = [s for s in states if s.state == NodeStateName.UP]
-        summary = f"{len(up)} of {len(states)} dispy nodes up, {sum(s.cpus or 0 for s in up)} CPUs"
+        summary = (
+            f"{len(up)} of {len(states)} dispy nodes up, {sum(s.cpus or 0 for s in up)} CPUs, "
+            f"{self.engine.route}"
+        )
         if problems:
             return PartHealth(name=self.name, status="down", detail=f"{summary}; " + "; ".join(problems))
         if not states:

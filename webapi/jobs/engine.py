@@ -1,8 +1,11 @@
-"""The service's one long-lived dispy `JobCluster`, and what it knows about each node.
+"""The service's one long-lived dispy `JobCluster` (a `SharedJobCluster` when a dispyscheduler is
+configured), and what it knows about each node.
 
 Everything dispy reports arrives on dispy's own threads through one `cluster_status` callback and is
 handed on as `JobUpdate`s; nothing here ever waits on a job. The cluster is created with the first
-usable node (dispy would fall back to broadcast discovery with an empty node list).
+usable node (dispy would fall back to broadcast discovery with an empty node list). Through a
+dispyscheduler, the scheduler talks to the nodes and relays their events; only the construction and the
+re-discovery of nodes differ.
 """
 
 from __future__ import annotations
@@ -98,6 +101,10 @@ class EngineError(RuntimeError):
     pass
 
 
+# dispy's module-wide port settings as shipped (ClientPort is an expression dispy evaluates).
+DISPY_PORT, CLIENT_PORT = dispy.config.DispyPort, dispy.config.ClientPort
+
+
 def _resolve(host: str) -> str | None:
     try:
         return socket.gethostbyname(host)
@@ -125,6 +132,8 @@ class EngineConfig:
     client_port: int
     pulse_interval: float
     recover_file: Path
+    # (host, port) of a dispyscheduler: the nodes are then shared with its other clients.
+    scheduler: tuple[str, int] | None = None
 
 
 class DispyEngine:
@@ -170,6 +179,8 @@ class DispyEngine:
                 elif not self._config.secret and not _is_loopback(state.ip):
                     self._refuse(state, "DISPYCLUSTER_DISPY_SECRET must be set to use a node off loopback")
                 else:
+                    if self._config.scheduler is not None:
+                        state.message = f"not reported yet by the dispyscheduler ({self.route})"
                     fresh.append(state)
         if fresh:
             self._connect(fresh)
@@ -181,10 +192,11 @@ class DispyEngine:
     def _connect(self, states: list[NodeState]) -> None:
         targets = [(state.ip, state.port) for state in states]
         if self._cluster is not None:
-            self._cluster.discover_nodes(targets)
+            self._rediscover(targets)
             return
         try:
             self._cluster = self._make_cluster(targets, all(_is_loopback(s.ip) for s in states))
+            self._error = None  # an earlier attempt may have failed (e.g. the scheduler was not up yet)
         except EngineError as exc:
             self._error = str(exc)
             with self._lock:
@@ -192,8 +204,29 @@ class DispyEngine:
                     state.state, state.message = NodeStateName.DOWN, str(exc)
             log.error("%s", exc)
 
+    def _rediscover(self, targets: list[tuple[str | None, int]]) -> None:
+        if self._config.scheduler is None:
+            self._cluster.discover_nodes(targets)
+            return
+        # The scheduler, not this client, pings the nodes: adding a node to the computation there makes it
+        # ping the ones it has not got yet. Its answer is 0, or -1 when it cannot be reached.
+        for target in targets:
+            if self._cluster.allocate_node(target) != 0:
+                log.warning("dispyscheduler %s did not take node %s:%s", self.route, *target)
+
+    @property
+    def route(self) -> str:
+        """How the service reaches the nodes, as the node and health answers say it."""
+        if self._config.scheduler is None:
+            return "direct (embedded JobCluster)"
+        return "via dispyscheduler {}:{}".format(*self._config.scheduler)
+
     def _make_cluster(self, targets: list[tuple[str | None, int]], loopback: bool) -> dispy.JobCluster:
         install_getargspec()
+        scheduler = self._config.scheduler
+        if scheduler is not None:
+            # The client only talks to the scheduler: its address decides the loopback default.
+            loopback = _is_loopback(_resolve(scheduler[0]))
         host = self._config.client_host or ("127.0.0.1" if loopback else None)
         if _port_in_use(host or "0.0.0.0", self._config.client_port):
             raise EngineError(
@@ -203,18 +236,58 @@ class DispyEngine:
         # Both loggers write to stdout by default, which may be closed before dispy's atexit hook runs.
         dispy.logger.stream = pycos.logger.stream = LogTap(self._refused_by_log)
         self._config.recover_file.parent.mkdir(parents=True, exist_ok=True)
-        return dispy.JobCluster(
-            node_runtime.dispycluster_run,
-            nodes=targets,
-            setup=node_runtime.dispycluster_setup,
-            cluster_status=self._cluster_status,
-            host=host,
-            dispy_port=self._config.client_port,
-            pulse_interval=self._config.pulse_interval,
-            secret=self._config.secret,
-            loglevel=dispy.logger.WARNING,
-            recover_file=str(self._config.recover_file),
-        )
+        common: dict[str, Any] = {
+            "nodes": targets,
+            "setup": node_runtime.dispycluster_setup,
+            "cluster_status": self._cluster_status,
+            "secret": self._config.secret,
+            "loglevel": dispy.logger.WARNING,
+            "recover_file": str(self._config.recover_file),
+        }
+        if scheduler is None:
+            return dispy.JobCluster(
+                node_runtime.dispycluster_run,
+                host=host,
+                dispy_port=self._config.client_port,
+                pulse_interval=self._config.pulse_interval,
+                **common,
+            )
+        return self._make_shared_cluster(scheduler, host, common)
+
+    def _make_shared_cluster(
+        self, scheduler: tuple[str, int], host: str | None, common: dict[str, Any]
+    ) -> dispy.SharedJobCluster:
+        """A SharedJobCluster: the pulse interval is the scheduler's (`--pulse_interval`), `secret` is its
+        `--cluster_secret`, and dispy finds the scheduler on `dispy_port + 2`."""
+        sched_host, sched_port = scheduler
+        try:
+            # Checked first: it says why plainly, and costs no half-built dispy client.
+            socket.create_connection((sched_host, sched_port), timeout=5).close()
+        except OSError as exc:
+            raise EngineError(f"cannot reach dispyscheduler at {sched_host}:{sched_port}: {exc}") from None
+        try:
+            # `ip_addr`, not `host`: SharedJobCluster computes its own address from `ip_addr` only.
+            return dispy.SharedJobCluster(
+                node_runtime.dispycluster_run,
+                ip_addr=host,
+                scheduler_host=sched_host,
+                dispy_port=sched_port - 2,
+                client_port=self._config.client_port,
+                **common,
+            )
+        except Exception as exc:
+            # The half-built client still holds its port: released, so that the next attempt can bind it.
+            half_built = pycos.Singleton.instance(dispy._Cluster)
+            if half_built is not None:
+                with contextlib.suppress(Exception):
+                    half_built.shutdown()
+            raise EngineError(
+                f"dispyscheduler at {sched_host}:{sched_port} refused the service ({exc!r}): check that "
+                "DISPYCLUSTER_DISPY_SECRET is its --cluster_secret and that both run the same dispy version"
+            ) from None
+        finally:
+            # SharedJobCluster sets these module-wide; put back dispy's defaults for any later cluster.
+            dispy.config.DispyPort, dispy.config.ClientPort = DISPY_PORT, CLIENT_PORT
 
     def _refused_by_log(self, ip: str, message: str) -> None:
         with self._lock:
@@ -233,7 +306,7 @@ class DispyEngine:
             for state in self._states_for_ip(node.ip_addr):
                 if status == dispy.DispyNode.Closed:
                     changed |= state.state == NodeStateName.UP
-                    state.state, state.message = NodeStateName.DOWN, "not responding (no pulse) or closed"
+                    state.state, state.message = NodeStateName.DOWN, self._closed_message()
                 else:
                     if state.state != NodeStateName.UP:
                         joined.append(state.name)
@@ -243,6 +316,10 @@ class DispyEngine:
         for name in joined:
             self._on_node_up(name)
         return changed or bool(joined)
+
+    def _closed_message(self) -> str:
+        message = "not responding (no pulse) or closed"
+        return message if self._config.scheduler is None else f"{message}, as reported {self.route}"
 
     def node_name(self, ip: str | None) -> str | None:
         with self._lock:

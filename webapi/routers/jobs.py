@@ -35,8 +35,8 @@ from webapi.jobs.states import JobStatus
 router = APIRouter(tags=["jobs"])
 _ERRORS = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
 T = TypeVar("T")
-# Job ids are 64-bit database keys: a larger number is a 422, not a database overflow.
-JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id.")]
+# Job ids are `integer` keys, 32-bit on PostgreSQL: a larger number is a 422, not a database overflow.
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The job's id.")]
 
 
 def _json(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
