@@ -87,18 +87,23 @@ def wait_ready(child: Child, deadline: float) -> bool:
     return child.ready_url is None
 
 
-def stop(child: Child) -> None:
-    proc = child.process
-    if proc is None or proc.poll() is not None:
+def stop_group(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM the process group a child leads, then SIGKILL what is left of it after `grace` seconds."""
+    if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=GRACE_SECONDS)
+        proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def stop(child: Child) -> None:
+    if child.process is not None:
+        stop_group(child.process)
 
 
 class StopRequestedError(Exception):

@@ -1,5 +1,8 @@
 """Jobs through a real dispyscheduler (`DISPYCLUSTER_DISPY_SCHEDULER`): a SharedJobCluster instead of
-the service's own JobCluster."""
+the service's own JobCluster.
+
+The service runs in a process of its own here: dispy keeps one client per process (a singleton that
+closing a cluster does not end), and the in-process services of the other tests leave theirs behind."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.jobs.conftest import SECRET, log_text, submit, wait_done, wait_job
+from tests.jobs.conftest import SECRET, Node, log_text, submit, wait_done, wait_job
 from tests.support.processes import free_port, running, wait_until
 
 DISPYSCHEDULER = Path(sys.executable).with_name("dispyscheduler.py")
@@ -61,14 +64,44 @@ def start_scheduler(tmp_path: Path) -> Iterator[Callable[..., str]]:
         yield start
 
 
-def _parts(client: TestClient) -> dict[str, dict[str, Any]]:
+@pytest.fixture
+def start_service(tmp_path: Path) -> Iterator[Callable[..., httpx.Client]]:
+    """`dispycluster web` in a subprocess using the scheduler; extra keyword arguments are settings."""
+    with contextlib.ExitStack() as stack:
+
+        def start(scheduler: str, nodes: list[Node], **settings: str) -> httpx.Client:
+            port = free_port()
+            env = {
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "DISPYCLUSTER_DATA_DIR": str(tmp_path / "data"),
+                "DISPYCLUSTER_DISPY_PORT": str(free_port()),
+                "DISPYCLUSTER_DISPY_SECRET": SECRET,
+                "DISPYCLUSTER_DISPY_SCHEDULER": scheduler,
+                "DISPYCLUSTER_DISPY_NODES": ",".join(node.spec for node in nodes),
+                "DISPYCLUSTER_JOB_RETRY_BACKOFF_S": "0",
+            } | {f"DISPYCLUSTER_{key.upper()}": value for key, value in settings.items()}
+            url = f"http://127.0.0.1:{port}"
+            argv = [sys.executable, "-m", "webapi.cli", "web"]
+            log_path = tmp_path / "web.log"
+            stack.enter_context(
+                running(
+                    argv, log_path=log_path, ready_url=f"{url}/api/health", env=env, cwd=tmp_path, timeout=60
+                )
+            )
+            return stack.enter_context(httpx.Client(base_url=url, timeout=10))
+
+        yield start
+
+
+def _parts(client: httpx.Client) -> dict[str, dict[str, Any]]:
     return {part["name"]: part for part in client.get("/api/cluster/overview").json()["parts"]}
 
 
-def test_processing_job_runs_through_the_scheduler(start_node, start_scheduler, make_client, tmp_path):
+def test_processing_job_runs_through_the_scheduler(start_node, start_scheduler, start_service, tmp_path):
     node = start_node()
     scheduler = start_scheduler()
-    client = make_client([], dispy_scheduler=scheduler)
+    client = start_service(scheduler, [])
     # An inventory node: its answer in /api/cluster/nodes carries the dispy side.
     added = client.post(
         "/api/cluster/nodes",
@@ -90,15 +123,8 @@ def test_processing_job_runs_through_the_scheduler(start_node, start_scheduler, 
     assert jobs_part["status"] == "ok" and route in jobs_part["detail"], jobs_part
 
 
-def test_scheduler_with_another_secret_is_a_clear_message(start_node, start_scheduler, make_client):
-    node = start_node()
-    client = make_client([node], dispy_scheduler=start_scheduler(cluster_secret="another-secret"))
-    wait_until(lambda: _parts(client)["jobs"]["status"] == "down", timeout=20)
-    assert "--cluster_secret" in _parts(client)["jobs"]["detail"]
-
-
-def test_cancel_through_the_scheduler_stops_the_command(start_node, start_scheduler, make_client, tmp_path):
-    client = make_client([start_node()], dispy_scheduler=start_scheduler())
+def test_cancel_through_the_scheduler_stops_the_command(start_node, start_scheduler, start_service, tmp_path):
+    client = start_service(start_scheduler(), [start_node()])
     pid_file = tmp_path / "pid"
     command = ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"]
     job = submit(client, "processing", {"command": command})
@@ -108,3 +134,9 @@ def test_cancel_through_the_scheduler_stops_the_command(start_node, start_schedu
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 202
     assert wait_done(client, job["id"])["status"] == "cancelled"
     wait_until(lambda: not Path(f"/proc/{pid}").exists(), timeout=10)
+
+
+def test_scheduler_with_another_secret_is_a_clear_message(start_node, start_scheduler, start_service):
+    client = start_service(start_scheduler(cluster_secret="another-secret"), [start_node()])
+    wait_until(lambda: _parts(client)["jobs"]["status"] == "down", timeout=20)
+    assert "--cluster_secret" in _parts(client)["jobs"]["detail"]
