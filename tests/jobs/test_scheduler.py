@@ -18,6 +18,7 @@ import pytest
 
 from tests.jobs.conftest import SECRET, Node, log_text, submit, wait_done, wait_job
 from tests.support.processes import free_port, running, wait_until
+from webapi.settings import SettingsError, load_settings
 
 DISPYSCHEDULER = Path(sys.executable).with_name("dispyscheduler.py")
 
@@ -140,3 +141,15 @@ def test_scheduler_with_another_secret_is_a_clear_message(start_node, start_sche
     client = start_service(start_scheduler(cluster_secret="another-secret"), [start_node()])
     wait_until(lambda: _parts(client)["jobs"]["status"] == "down", timeout=20)
     assert "--cluster_secret" in _parts(client)["jobs"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("value", "address"), [("sched.example", ("sched.example", 9702)), ("10.0.0.5:9800", ("10.0.0.5", 9800))]
+)
+def test_scheduler_setting_defaults_to_port_9702(value, address):
+    assert load_settings(dispy_scheduler=value).dispy_scheduler_address == address
+
+
+def test_scheduler_setting_with_a_bad_port_names_the_variable():
+    with pytest.raises(SettingsError, match="DISPYCLUSTER_DISPY_SCHEDULER"):
+        load_settings(dispy_scheduler="host:99999")

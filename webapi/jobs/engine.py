@@ -180,7 +180,7 @@ class DispyEngine:
                     self._refuse(state, "DISPYCLUSTER_DISPY_SECRET must be set to use a node off loopback")
                 else:
                     if self._config.scheduler is not None:
-                        state.message = f"not reported yet by the dispyscheduler ({self.route})"
+                        state.message = f"not reported yet {self.route}"
                     fresh.append(state)
         if fresh:
             self._connect(fresh)
