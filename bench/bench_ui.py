@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from bench.bench_collect import _free_port, _stop, _wait, record_payload, replay_servers
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 NODES = 50
 JOBS = 10_000
@@ -33,14 +34,6 @@ LOADS = 7
 ROUNDS = 6
 INTERVAL_SECONDS = 2.0
 GOAL_SECONDS = 1.0
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _seed(data_dir: Path, targets: list[str]) -> None:
@@ -198,9 +191,7 @@ def main() -> None:
     ):
         _seed(Path(tmp), targets)
         with _service(Path(tmp)) as base_url, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page()
             dashboard, health = _first_renders(page, base_url)
             on_screen, on_feed = _round_to_screen(page, base_url)

@@ -18,20 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.browser import CHROMIUM_ARGS
 from tests.support.database import DATABASE_URL_ENV, postgres_requested
 from tests.support.processes import free_port, require_binary, running, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 BIN = Path(sys.executable).parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
