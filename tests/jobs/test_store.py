@@ -64,6 +64,8 @@ def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sess
         claimed = store.claim_due(session, now, 3)
         assert [j.name for j in claimed] == ["high", "high2", "mid"]
         assert {(j.status, j.attempts) for j in claimed} == {("dispatched", 1)}
+        session.expire_all()
+        assert {session.get(Job, j.id).status for j in claimed} == {"dispatched"}
         assert [j.name for j in store.claim_due(session, now + timedelta(hours=2), 5)] == ["later", "low"]
         assert store.claim_due(session, now + timedelta(hours=2), 5) == []
 
@@ -71,10 +73,11 @@ def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sess
 def test_kept_counts_follow_inserts_transitions_and_deletes(sessions):
     with sessions() as session:
         jobs = [_job(session, f"j{i}") for i in range(5)]
-        assert store.claim_due(session, store.utcnow(), 1) == jobs[:1]
-        assert jobs[0].status == "dispatched" and jobs[0].attempts == 1
-        store.transition(jobs[0], JobStatus.RUNNING)
-        store.transition(jobs[0], JobStatus.SUCCEEDED)
+        (claimed,) = store.claim_due(session, store.utcnow(), 1)
+        assert claimed.id == jobs[0].id and claimed.status == "dispatched" and claimed.attempts == 1
+        store.transition(claimed, JobStatus.RUNNING)
+        store.transition(claimed, JobStatus.SUCCEEDED)
+        store.save_jobs(session, [claimed])
         assert store.cancel_if_queued(session, jobs[1])
         session.execute(delete(Job).where(Job.id == jobs[2].id))
         session.commit()

@@ -1,9 +1,13 @@
 """The job dispatcher: the service's queue in front of dispy, on its own thread.
 
-Each step applies what dispy reported (one transaction), stops jobs that were cancelled or ran out of
-time, and hands due jobs to the engine while the nodes have free CPUs. A job row is always committed
+Each step applies what dispy reported, stops jobs that were cancelled or ran out of time, and hands due
+jobs to the engine while the nodes have free CPUs, in one transaction. A job row is always committed
 as `dispatched` before dispy sees it. Analysis-like types run as several dispy jobs ("chunks"), whose
 results the type merges.
+
+While a job is active, the dispatcher alone changes it: each flight keeps a detached copy of its row,
+changes it in memory (through `store.transition`) and the step saves the copies it changed in one
+statement, so a step costs a few statements whatever the number of jobs it touches.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapi.events import EventBus
@@ -52,6 +55,9 @@ PURGE_INTERVAL_S = 3600.0
 PURGE_BATCH = 1000
 # How long a stop (cancel, timeout) may wait for dispy's confirmation before the service decides alone.
 STOP_GRACE_S = 15.0
+# Under load dispy reports an end every few milliseconds: while jobs keep ending, steps start at least
+# this far apart, so that each gathers the ends of several jobs into one transaction (see `_run`).
+STEP_GAP_S = 0.02
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -60,9 +66,9 @@ def job_summary(job: Job) -> dict[str, Any]:
 
 @dataclass
 class Flight:
-    """A dispatched attempt of a job, as dispy runs it."""
+    """A dispatched attempt of a job, as dispy runs it, with the dispatcher's copy of the job's row."""
 
-    job_id: int
+    job: Job
     attempt: int
     task: TaskType
     params: BaseModel
@@ -74,6 +80,10 @@ class Flight:
     started: float | None = None
     stopping: JobStatus | None = None
     stop_since: float | None = None
+
+    @property
+    def job_id(self) -> int:
+        return self.job.id
 
     def key(self, chunk: int) -> str:
         return f"{self.job_id}/{self.attempt}/{chunk}"
@@ -107,6 +117,8 @@ class JobDispatcher:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._flights: dict[int, Flight] = {}
+        # Job copies changed during the current step, saved before its commit.
+        self._changed: dict[int, Job] = {}
         self._thread: threading.Thread | None = None
         self._next_node_refresh = 0.0
         self._next_counts = 0.0
@@ -215,13 +227,22 @@ class JobDispatcher:
             self._wake.set()
 
     def _run(self) -> None:
+        resume = 0.0
         while not self._stopping.is_set():
             self._wake.wait(TICK_S)
+            # Only after a step that applied job updates while other jobs are still out: a lone job (or
+            # the next one submitted after it) never waits.
+            pause = resume - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
             self._wake.clear()
+            started = time.monotonic()
             try:
-                self._step()
+                busy = self._step()
             except Exception:
+                busy = False
                 log.exception("job dispatcher step failed; retrying on the next tick")
+            resume = started + STEP_GAP_S if busy else 0.0
 
     def publish(self, job: Job) -> None:
         # Several events per job: not worth rendering while nobody listens.
@@ -241,18 +262,23 @@ class JobDispatcher:
                     self.settings.job_log_limit,
                 )
                 self._end(session, job, JobStatus.LOST, error="the service stopped while the job was active")
+            self._save(session)
             session.commit()
 
     # -- one step ------------------------------------------------------------------------------------
-    def _step(self) -> None:
+    def _step(self) -> bool:
+        """One pass; True when it applied dispy updates and jobs are still out (more will follow)."""
         now = time.monotonic()
         if now >= self._next_node_refresh:
             self._next_node_refresh = now + NODE_REFRESH_S
             self._refresh_nodes()
         with store.write_lock, self._sessions() as session:
-            self._apply_updates(session)
+            # Cancels first: a job whose cancel was requested is not retried when it fails meanwhile.
+            self._take_cancels(now)
+            applied = self._apply_updates(session)
             self._stop_jobs(session, now)
             ready = self._claim_due(session, now)
+            self._save(session)
             # One commit per step; every claimed job is dispatched in the database before dispy sees it.
             session.commit()
             if ready:
@@ -266,6 +292,11 @@ class JobDispatcher:
                 metrics.JOBS_QUEUED.set(counts[JobStatus.QUEUED])
                 metrics.JOBS_RUNNING.set(counts[JobStatus.DISPATCHED] + counts[JobStatus.RUNNING])
                 self._counts = counts
+        return applied > 0 and bool(self._flights)
+
+    def _save(self, session: Session) -> None:
+        store.save_jobs(session, self._changed.values())
+        self._changed.clear()
 
     def _purge(self, session: Session) -> int:
         before = store.utcnow() - timedelta(days=self.settings.job_retention_days)
@@ -284,30 +315,20 @@ class JobDispatcher:
         addresses += [NodeAddress(spec, *_split_host_port(spec)) for spec in self.settings.dispy_nodes]
         self.engine.sync_nodes(addresses)
 
-    def _apply_updates(self, session: Session) -> None:
-        updates: list[tuple[Flight, int, JobUpdate]] = []
+    def _apply_updates(self, session: Session) -> int:
+        applied = 0
         while True:
             try:
                 update = self._updates.get_nowait()
             except Empty:
-                break
+                return applied
+            applied += 1
             job_id, attempt, chunk = parse_key(update.key)
             flight = self._flights.get(job_id)
+            # An update of an attempt that already ended (another chunk failed, a stop) changes nothing.
             if flight is not None and flight.attempt == attempt:
-                updates.append((flight, chunk, update))
-        if not updates:
-            return
-        # One query for every job concerned, and no flush before the commit: fewer round trips.
-        ids = {flight.job_id for flight, _chunk, _update in updates}
-        jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(ids)))}
-        with session.no_autoflush:
-            for flight, chunk, update in updates:
-                job = jobs.get(flight.job_id)
-                if job is None:
-                    self._flights.pop(flight.job_id, None)
-                # A chunk of an attempt that already ended (another chunk failed) changes nothing.
-                elif self._flights.get(flight.job_id) is flight:
-                    self._apply(session, job, flight, chunk, update)
+                self._changed[job_id] = flight.job
+                self._apply(session, flight.job, flight, chunk, update)
 
     def _apply(self, session: Session, job: Job, flight: Flight, chunk: int, update: JobUpdate) -> None:
         limit = self.settings.job_log_limit
@@ -382,6 +403,7 @@ class JobDispatcher:
 
     def _end(self, session: Session, job: Job, status: JobStatus, error: str | None) -> None:
         """Records a terminal state, then queues the job again if that end allows it and attempts remain."""
+        self._changed[job.id] = job
         store.transition(job, status)
         job.error = error
         metrics.JOBS_ENDED.labels(job.type, status.value, job.node or "").inc()
@@ -401,28 +423,26 @@ class JobDispatcher:
             self._maybe_due = True
             self.publish(job)
 
-    def _stop_jobs(self, session: Session, now: float) -> None:
+    def _take_cancels(self, now: float) -> None:
         while True:
             try:
                 job_id = self._cancels.get_nowait()
             except Empty:
                 break
             flight = self._flights.get(job_id)
-            if flight is not None and flight.stopping is None:
-                self._begin_stop(flight, JobStatus.CANCELLED, now)
+            if flight is not None:
+                # The API has written the flag (before asking); the copy follows, for `_end`.
+                flight.job.cancel_requested = True
+                if flight.stopping is None:
+                    self._begin_stop(flight, JobStatus.CANCELLED, now)
+
+    def _stop_jobs(self, session: Session, now: float) -> None:
         for flight in list(self._flights.values()):
             if flight.stopping is None and flight.deadline is not None and now >= flight.deadline:
                 self._begin_stop(flight, JobStatus.TIMED_OUT, now)
-            elif flight.stop_since is not None and now - flight.stop_since > STOP_GRACE_S:
-                job = session.get(Job, flight.job_id)
-                if job is not None and flight.stopping is not None:
-                    self._finish(
-                        session,
-                        job,
-                        flight,
-                        flight.stopping,
-                        _stop_message(flight.stopping) + " (the node did not confirm)",
-                    )
+            elif flight.stopping is not None and now - (flight.stop_since or now) > STOP_GRACE_S:
+                message = _stop_message(flight.stopping) + " (the node did not confirm)"
+                self._finish(session, flight.job, flight, flight.stopping, message)
 
     def _begin_stop(self, flight: Flight, target: JobStatus, now: float) -> None:
         flight.stopping, flight.stop_since = target, now
@@ -467,6 +487,7 @@ class JobDispatcher:
                 self._finish(session, job, flight, JobStatus.FAILED, f"dispy refused the job: {exc}")
                 refused = True
         if refused:
+            self._save(session)
             session.commit()
 
     def _prepare(
@@ -489,7 +510,7 @@ class JobDispatcher:
             job.result = task.combine([], params)
             self._end(session, job, JobStatus.SUCCEEDED, None)
             return None
-        flight = Flight(job.id, job.attempts, task, params, len(chunks), job.timeout_s)
+        flight = Flight(job, job.attempts, task, params, len(chunks), job.timeout_s)
         return flight, chunks
 
 

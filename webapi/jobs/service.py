@@ -48,9 +48,11 @@ def cancel(session: Session, dispatcher: JobDispatcher, job_id: int) -> tuple[Jo
     if job.status not in ACTIVE:
         raise ApiError(409, f"Job {job_id} is {job.status}: it is not queued or running")
     job.cancel_requested = True
+    # Under the lock: the dispatcher, which saves its own copy of a running job, sees the request in
+    # the same step as the flag (see `JobDispatcher._take_cancels`).
     with store.write_lock:
         session.commit()
-    dispatcher.request_cancel(job.id)
+        dispatcher.request_cancel(job.id)
     dispatcher.publish(job)
     return job, False
 

@@ -1,13 +1,18 @@
-"""Reads and writes on the `jobs` and `job_logs` tables; every state change goes through `transition`."""
+"""Reads and writes on the `jobs` and `job_logs` tables; every state change goes through `transition`.
+
+The dispatcher's statements (claim, save, logs) are Core statements built once: it runs one short
+transaction per dispy event under load, where the ORM's unit of work cost more than SQLite itself.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Integer, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from webapi.jobs.models import Job, JobCount, JobLog
@@ -80,29 +85,66 @@ def list_jobs(
     return list(rows), total
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
-    """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
-    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them."""
-    check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
-    queued = Job.status == JobStatus.QUEUED.value
-    due = (
-        select(Job.id)
-        .where(queued, or_(Job.scheduled_at.is_(None), Job.scheduled_at <= now))
-        .order_by(Job.priority.desc(), Job.id)
-        .limit(limit)
+_JOBS = Job.__table__
+# What `claim_due` does, as one statement: the due subquery in queue order, then the conditional update.
+_DUE = (
+    select(_JOBS.c.id)
+    .where(
+        _JOBS.c.status == JobStatus.QUEUED.value,
+        or_(_JOBS.c.scheduled_at.is_(None), _JOBS.c.scheduled_at <= bindparam("now")),
     )
+    .order_by(_JOBS.c.priority.desc(), _JOBS.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_CLAIM = (
+    update(_JOBS)
     # The outer status test guards against a concurrent cancel; as an expression, not the bare column,
     # or SQLite walks every queued job through the status index instead of looking up the few ids.
-    still_queued = func.coalesce(Job.status, "") == JobStatus.QUEUED.value
-    claimed = session.scalars(
-        update(Job)
-        .where(Job.id.in_(due.scalar_subquery()), still_queued)
-        .values(status=JobStatus.DISPATCHED.value, attempts=Job.attempts + 1)
-        .returning(Job),
-        execution_options={"populate_existing": True, "synchronize_session": False},
-    ).all()
+    .where(
+        _JOBS.c.id.in_(_DUE.scalar_subquery()),
+        func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
+    )
+    .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
+    .returning(*_JOBS.c)
+)
+_ACTIVE = select(_JOBS).where(_JOBS.c.status.in_([s.value for s in ACTIVE]))
+# The columns the dispatcher owns while a job is active (`cancel_requested` belongs to the API).
+DISPATCHER_COLUMNS = (
+    "status",
+    "started_at",
+    "finished_at",
+    "node",
+    "progress",
+    "progress_message",
+    "result",
+    "error",
+    "log_bytes",
+    "scheduled_at",
+)
+_SAVE = update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
+_INSERT_LOGS = insert(JobLog.__table__)
+
+
+def _detached(rows: Sequence[Row]) -> list[Job]:
+    """Jobs built from whole rows, in no session: the dispatcher keeps them while they are active."""
+    return [Job(**row._mapping) for row in rows]
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
+    """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
+    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them.
+    The jobs returned are detached copies of the claimed rows."""
+    check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
+    rows = session.connection().execute(_CLAIM, {"now": now, "limit": limit}).all()
     # RETURNING comes in no particular order.
-    return sorted(claimed, key=lambda job: (-job.priority, job.id))
+    return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
+
+
+def save_jobs(session: Session, jobs: Iterable[Job]) -> None:
+    """Writes the dispatcher's columns of `jobs` (detached copies) in one executemany `UPDATE`."""
+    values = [{"job_id": job.id} | {name: getattr(job, name) for name in DISPATCHER_COLUMNS} for job in jobs]
+    if values:
+        session.connection().execute(_SAVE, values)
 
 
 def cancel_if_queued(session: Session, job: Job) -> bool:
@@ -118,7 +160,8 @@ def cancel_if_queued(session: Session, job: Job) -> bool:
 
 
 def active_jobs(session: Session) -> list[Job]:
-    return list(session.scalars(select(Job).where(Job.status.in_([s.value for s in ACTIVE]))))
+    """Detached copies of the jobs dispatched or running, like `claim_due`'s."""
+    return _detached(session.connection().execute(_ACTIVE).all())
 
 
 def _kept_total(session: Session, status: JobStatus | None) -> int:
@@ -155,7 +198,8 @@ def retry_at(now: datetime, attempts: int, base_s: float) -> datetime:
 
 
 def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: int) -> None:
-    """Appends `text` line by line while the job's log stays under `limit_bytes`."""
+    """Appends `text` line by line while the job's log stays under `limit_bytes` (`job.log_bytes` grows
+    with it; the dispatcher saves that column with the job)."""
     if not text or job.log_bytes >= limit_bytes:
         return
     now = utcnow()
@@ -163,12 +207,13 @@ def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: in
     for line in text.splitlines():
         size = len(line.encode()) + 1
         if job.log_bytes + size > limit_bytes:
-            rows.append(JobLog(job_id=job.id, at=now, stream="service", text=LOG_TRUNCATED))
+            rows.append({"job_id": job.id, "at": now, "stream": "service", "text": LOG_TRUNCATED})
             job.log_bytes = limit_bytes
             break
         job.log_bytes += size
-        rows.append(JobLog(job_id=job.id, at=now, stream=stream, text=line))
-    session.add_all(rows)
+        rows.append({"job_id": job.id, "at": now, "stream": stream, "text": line})
+    if rows:
+        session.connection().execute(_INSERT_LOGS, rows)
 
 
 def logs_since(session: Session, job_id: int, since: int, limit: int) -> list[JobLog]:
