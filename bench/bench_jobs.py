@@ -274,7 +274,9 @@ def fill(data_dir: Path, rows: int) -> None:
     engine = make_engine(load_settings(data_dir=data_dir).resolved_database_url)
     migrate.upgrade(engine)
     engine.dispose()
-    start = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
+    # One job a second up to now: within the default 30-day retention, or the service would spend the
+    # measurement deleting them (DISPYCLUSTER_JOB_RETENTION_DAYS).
+    start = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=rows)
     with contextlib.closing(sqlite3.connect(data_dir / "dispycluster.db")) as db:
         batch = []
         for i in range(rows):

@@ -121,6 +121,41 @@ def test_node_killed_mid_job_is_lost_then_retried_on_the_other(start_node, make_
             os.kill(int(pid), signal.SIGKILL)
 
 
+def test_node_removed_from_the_inventory_gets_no_more_jobs_until_added_again(start_node, make_client):
+    first, second = start_node(cpus=1), start_node(host="127.0.0.2", cpus=1)
+    client = make_client([])
+
+    def add(node) -> None:
+        body = {"name": node.name, "address": node.host, "dispy_port": node.port}
+        assert client.post("/api/cluster/nodes", json=body).status_code == 201
+
+    def run_jobs(count: int) -> set[str]:
+        jobs = [submit(client, "processing", {"command": ["sleep", "0.4"]}) for _ in range(count)]
+        done = [wait_done(client, job["id"]) for job in jobs]
+        assert {job["status"] for job in done} == {"succeeded"}, done
+        return {job["node"] for job in done}
+
+    states = client.app.state.jobs.node_states
+    add(first)
+    add(second)
+    wait_until(lambda: sum(s.state == "up" for s in states()) == 2, timeout=30)
+    assert run_jobs(4) == {first.name, second.name}
+
+    assert client.delete(f"/api/cluster/nodes/{second.name}").status_code == 204
+    wait_until(lambda: [s.name for s in states()] == [first.name], timeout=15)
+    # dispy itself lets go of the node: every job runs on the one still listed.
+    assert run_jobs(4) == {first.name}
+    # A node joining meanwhile does not bring the removed one back.
+    third = start_node(host="127.0.0.3", cpus=1)
+    add(third)
+    wait_until(lambda: sum(s.state == "up" for s in states()) == 2, timeout=30)
+    assert run_jobs(6) == {first.name, third.name}
+
+    add(second)
+    wait_until(lambda: sum(s.state == "up" for s in states()) == 3, timeout=30)
+    assert run_jobs(6) == {first.name, second.name, third.name}
+
+
 def test_restart_marks_active_jobs_lost(start_node, make_client, tmp_path):
     node = start_node()
     data_dir = tmp_path / "service"

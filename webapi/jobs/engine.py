@@ -158,14 +158,19 @@ class DispyEngine:
     def sync_nodes(self, nodes: Iterable[NodeAddress]) -> None:
         """Follows the node list: starts using the nodes not known yet, pings again the known ones that
         are not up (dispy pings an explicit node once: a node started after the service would never be
-        found), and forgets the ones no longer listed, so that health and capacity stop counting them
-        (dispy itself keeps a node it has used until the service restarts)."""
+        found), and lets go of the ones no longer listed: health and capacity stop counting them and
+        dispy closes them (no new job goes there; the node is free for another client)."""
         fresh: list[NodeState] = []
         nodes = list(nodes)
         with self._lock:
             listed = {(node.host, node.port) for node in nodes}
-            for key in self._nodes.keys() - listed:
-                del self._nodes[key]
+            removed = [self._nodes.pop(key) for key in self._nodes.keys() - listed]
+            # dispy knows a node by its address alone: one still listed on another port stays.
+            kept_ips = {state.ip for state in self._nodes.values()}
+        for state in removed:
+            if state.ip is not None and state.ip not in kept_ips:
+                self._release(state)
+        with self._lock:
             for node in nodes:
                 known = self._nodes.get((node.host, node.port))
                 if known is not None:
@@ -184,6 +189,19 @@ class DispyEngine:
                     fresh.append(state)
         if fresh:
             self._connect(fresh)
+
+    def _release(self, state: NodeState) -> None:
+        """dispy stops sending jobs to the node (the ones running there finish); `allocate_node` takes it
+        back if it is listed again. Deallocated rather than closed: dispy would not set a closed node up
+        again for this client."""
+        log.info(
+            "dispy node %s (%s:%s) left the node list: no new job goes there",
+            state.name,
+            state.host,
+            state.port,
+        )
+        if self._cluster is not None:
+            self._cluster.deallocate_node(state.ip)
 
     def _refuse(self, state: NodeState, message: str) -> None:
         state.state, state.message, state.updated_at = NodeStateName.REFUSED, message, time.time()
@@ -207,12 +225,12 @@ class DispyEngine:
     def _rediscover(self, targets: list[tuple[str | None, int]]) -> None:
         if self._config.scheduler is None:
             self._cluster.discover_nodes(targets)
-            return
-        # The scheduler, not this client, pings the nodes: adding a node to the computation there makes it
-        # ping the ones it has not got yet. Its answer is 0, or -1 when it cannot be reached.
+        # Through a scheduler, the scheduler (not this client) pings the nodes: adding a node to the
+        # computation there makes it ping the ones it has not got yet. Directly, this takes back a node
+        # deallocated when it left the list. The answer is 0, or -1 when the scheduler cannot be reached.
         for target in targets:
             if self._cluster.allocate_node(target) != 0:
-                log.warning("dispyscheduler %s did not take node %s:%s", self.route, *target)
+                log.warning("dispy did not take node %s:%s (%s)", *target, self.route)
 
     @property
     def route(self) -> str:
