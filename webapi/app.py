@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(health.router)
-    install_monitoring(app, runtime)
+    # Routes match in order: the job API, the busiest under load, before the cluster and monitoring ones.
     jobs_wiring.install(app, runtime)
+    install_monitoring(app, runtime)
     app.include_router(ws.router)
     install_ui(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from webapi.collection.derive import NodeMetrics
 from webapi.collection.state import NodeState, Status
+from webapi.inventory.store import to_model
 from webapi.inventory.table import NodeRow
 from webapi.runtime import Runtime
 from webapi.schemas.cluster import FIGURES, FilesystemOut, InterfaceOut, NodeDetail, NodeSummary
@@ -35,12 +36,7 @@ def summary(runtime: Runtime, row: NodeRow, now: float) -> NodeSummary:
     status, reason = status_of(runtime, state, now)
     dispy = runtime.extensions.node_dispy(row.name) if runtime.extensions.node_dispy else None
     return NodeSummary(
-        name=row.name,
-        address=row.address,
-        exporter=row.exporter,
-        dispy_port=row.dispy_port,
-        labels=dict(row.labels or {}),
-        source=row.source,
+        **to_model(row).model_dump(),
         status=status,
         reason=reason,
         last_seen=utc(state.last_success_at),
