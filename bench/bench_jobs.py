@@ -6,8 +6,8 @@ job list with 10,000 against 1,000,000 rows. Everything on loopback, in one run,
    (`dispycluster_run` with the same task) to a dispynode of its own, in alternating rounds. Goals:
    throughput >= 0.8x raw dispy, median submit-to-succeeded latency (sequential jobs) <= 2x raw
    dispy's round trip.
-2. POST /api/jobs against GET /api/health, same client threads and concurrency (no node, so jobs queue).
-   Goal: >= 0.5x.
+2. POST /api/jobs against GET /api/health, same client threads and concurrency (no node, so jobs queue),
+   in alternating rounds. Goal: >= 0.5x.
 3. GET /api/jobs?status=failed&limit=50 with 1,000,000 jobs (bulk-inserted) against 10,000.
    Goals: p50 <= 25 ms and <= 1.5x the 10,000-row p50.
 """
@@ -43,7 +43,8 @@ from webapi.settings import load_settings
 JOBS = 1000
 ROUNDS = 3
 SEQUENTIAL = 50
-LOAD_SECONDS = 5.0
+LOAD_SECONDS = 2.0
+LOAD_ROUNDS = 5
 LOAD_THREADS = 8
 LIST_REQUESTS = 200
 SECRET = "bench-secret"
@@ -340,14 +341,20 @@ def main() -> None:
 def run(tmp: Path) -> None:
     end_to_end(tmp)
 
+    # Alternating short rounds, like the end-to-end phase: the host's load drifts within seconds.
+    healths, posts = [], []
     with service(tmp, "load", None) as base:
-        health = load(base, "GET", "/api/health", None)
-        posts = load(base, "POST", "/api/jobs", {"name": "b", "type": "processing", "parameters": TRIVIAL})
+        for _ in range(LOAD_ROUNDS):
+            healths.append(load(base, "GET", "/api/health", None))
+            posts.append(
+                load(base, "POST", "/api/jobs", {"name": "b", "type": "processing", "parameters": TRIVIAL})
+            )
+    health, post = statistics.mean(healths), statistics.mean(posts)
     print(
-        f"load, {LOAD_THREADS} client threads x {LOAD_SECONDS:.0f} s: "
-        f"GET /api/health {health:.0f} req/s, "
-        f"POST /api/jobs {posts:.0f} req/s, ratio {posts / health:.2f} (goal >= 0.5: "
-        f"{_verdict(posts / health >= 0.5)})"
+        f"load, {LOAD_THREADS} client threads, {LOAD_ROUNDS} alternating rounds of {LOAD_SECONDS:.0f} s: "
+        f"GET /api/health {health:.0f} req/s ({min(healths):.0f}-{max(healths):.0f}), "
+        f"POST /api/jobs {post:.0f} req/s ({min(posts):.0f}-{max(posts):.0f}), ratio {post / health:.2f} "
+        f"(goal >= 0.5: {_verdict(post / health >= 0.5)})"
     )
 
     results = {}

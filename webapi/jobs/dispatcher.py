@@ -57,7 +57,7 @@ PURGE_BATCH = 1000
 STOP_GRACE_S = 15.0
 # Under load dispy reports an end every few milliseconds: while jobs keep ending, steps start at least
 # this far apart, so that each gathers the ends of several jobs into one transaction (see `_run`).
-STEP_GAP_S = 0.02
+STEP_GAP_S = 0.04
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -127,6 +127,8 @@ class JobDispatcher:
         # scanned every TICK_S for scheduled jobs whose time came. Spares a query per dispy update.
         self._maybe_due = True
         self._next_scan = 0.0
+        # Whether dispy had free slots after the last step (written by the dispatcher thread only).
+        self._has_room = False
         self._counts: dict[str, int] | None = None
         self.intake = Intake(settings, sessions, self._created)
         self.engine = DispyEngine(
@@ -166,9 +168,10 @@ class JobDispatcher:
         self.wake()
 
     def wake(self) -> None:
-        """A job may be due: dispatch now rather than at the next tick (pointless without a node up)."""
+        """A job may be due: dispatch now, if dispy has room for it. Otherwise the next job end (or node
+        coming up) wakes the dispatcher, which claims it then: under load, submissions cost no step."""
         self._maybe_due = True
-        if self.engine.capacity() > 0:
+        if self._has_room:
             self._wake.set()
 
     def request_cancel(self, job_id: int) -> None:
@@ -292,6 +295,7 @@ class JobDispatcher:
                 metrics.JOBS_QUEUED.set(counts[JobStatus.QUEUED])
                 metrics.JOBS_RUNNING.set(counts[JobStatus.DISPATCHED] + counts[JobStatus.RUNNING])
                 self._counts = counts
+        self._has_room = self._free_slots() > 0
         return applied > 0 and bool(self._flights)
 
     def _save(self, session: Session) -> None:
@@ -450,10 +454,14 @@ class JobDispatcher:
             self.engine.cancel(key)
 
     # -- dispatch ----------------------------------------------------------------------------------
+    def _free_slots(self) -> int:
+        """How many more dispy jobs the nodes that are up have room for."""
+        in_flight = sum(len(flight.live) for flight in self._flights.values())
+        return self.engine.capacity() * self.settings.jobs_per_cpu - in_flight
+
     def _claim_due(self, session: Session, now: float) -> list[tuple[Job, Flight, list[dict[str, Any]]]]:
         """Claims (queued → dispatched) as many due jobs as the nodes have room for, not committed yet."""
-        in_flight = sum(len(flight.live) for flight in self._flights.values())
-        free = self.engine.capacity() * self.settings.jobs_per_cpu - in_flight
+        free = self._free_slots()
         if free <= 0 or not (self._maybe_due or now >= self._next_scan):
             return []
         # Cleared before the query: a submission committed meanwhile sets it again.
