@@ -159,7 +159,7 @@ class DispyEngine:
         """Follows the node list: starts using the nodes not known yet, pings again the known ones that
         are not up (dispy pings an explicit node once: a node started after the service would never be
         found), and lets go of the ones no longer listed: health and capacity stop counting them and
-        dispy closes them (no new job goes there; the node is free for another client)."""
+        dispy deallocates them (no new job goes there; the running ones finish)."""
         fresh: list[NodeState] = []
         nodes = list(nodes)
         with self._lock:
