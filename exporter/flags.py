@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter import __version__, config
-from exporter.collectors import COLLECTORS
+from exporter.collectors import COLLECTORS, DEFAULT_ENABLED
 from exporter.config import Config, Paths
 
 DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m)?$")
+DEFAULT_STATE = {True: "enabled", False: "disabled"}
 UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 
 
@@ -122,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=f"collector_{name}",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help=f"enable the {name} collector (default: enabled)",
+            help=f"enable the {name} collector (default: {DEFAULT_STATE[name in DEFAULT_ENABLED]})",
         )
     options = parser.add_argument_group("collector options")
     options.add_argument(
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=config.VMSTAT_FIELDS,
         help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
     )
+    add_proc_options(options)
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -186,13 +188,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_proc_options(options: argparse._ArgumentGroup) -> None:
+    """The options of the netstat, arp and interrupts collectors, with node_exporter's names and defaults."""
+    options.add_argument(
+        "--collector.netstat.fields",
+        dest="netstat_fields",
+        type=regex,
+        default=config.NETSTAT_FIELDS,
+        help="regexp of /proc/net/{netstat,snmp,snmp6} fields (Protocol_Field) to export (empty: all)"
+        " (default: %(default)s)",
+    )
+    arp = options.add_mutually_exclusive_group()
+    arp.add_argument(
+        "--collector.arp.device-include",
+        dest="arp_device_include",
+        type=regex,
+        default=None,
+        help="regexp of devices whose ARP entries are exported (mutually exclusive with device-exclude)",
+    )
+    arp.add_argument(
+        "--collector.arp.device-exclude",
+        dest="arp_device_exclude",
+        type=regex,
+        default=None,
+        help="regexp of devices whose ARP entries are left out (mutually exclusive with device-include)",
+    )
+    interrupts = options.add_mutually_exclusive_group()
+    interrupts.add_argument(
+        "--collector.interrupts.name-include",
+        dest="interrupts_name_include",
+        type=regex,
+        default=None,
+        help="regexp of interrupts to export, matched against `name;info;devices`"
+        " (mutually exclusive with name-exclude)",
+    )
+    interrupts.add_argument(
+        "--collector.interrupts.name-exclude",
+        dest="interrupts_name_exclude",
+        type=regex,
+        default=None,
+        help="regexp of interrupts to leave out, matched against `name;info;devices`"
+        " (mutually exclusive with name-include)",
+    )
+    options.add_argument(
+        "--collector.interrupts.include-zeros",
+        dest="interrupts_include_zeros",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="export per-CPU interrupt counts that are zero (default: on)",
+    )
+
+
 def parse(argv: Sequence[str] | None = None) -> Options:
     """Parsed flags; argparse prints a clear message and exits with status 2 on a bad one."""
     args = build_parser().parse_args(argv)
     enabled = [
         name
         for name in sorted(COLLECTORS)
-        if (choice := getattr(args, f"collector_{name}")) or (choice is None and not args.disable_defaults)
+        if (choice := getattr(args, f"collector_{name}"))
+        or (choice is None and not args.disable_defaults and name in DEFAULT_ENABLED)
     ]
     return Options(
         listen_address=args.listen_address,
@@ -208,6 +262,12 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             netdev_device_exclude=args.netdev_device_exclude,
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
+            netstat_fields=args.netstat_fields,
+            arp_device_include=args.arp_device_include,
+            arp_device_exclude=args.arp_device_exclude,
+            interrupts_name_include=args.interrupts_name_include,
+            interrupts_name_exclude=args.interrupts_name_exclude,
+            interrupts_include_zeros=args.interrupts_include_zeros,
         ),
         log_level=args.log_level,
     )
