@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import ClassVar
 
 from prometheus_client.core import Metric
@@ -10,7 +11,10 @@ from prometheus_client.core import Metric
 from exporter.collectors.base import read_parsed, untyped
 from exporter.config import Config
 
-Stats = dict[str, dict[str, float]]
+# {protocol: {field: value as the kernel wrote it}}; only the exported values are converted to numbers.
+Stats = dict[str, dict[str, str]]
+# An snmp6 line: `Icmp6InType134   5`; the protocol is the name up to its first `6`. Others are skipped.
+SNMP6_LINE = re.compile(r"^([^6\s]*6)(\S*)\s+(\S+)\s*$", re.MULTILINE)
 
 
 def parse_netstat(text: str) -> Stats:
@@ -24,22 +28,14 @@ def parse_netstat(text: str) -> Stats:
         protocol = names[0].removesuffix(":") if names else ""
         if not names or len(names) != len(numbers) or numbers[0] != names[0]:
             raise ValueError(f"field count mismatch for {protocol or header!r}")
-        stats[protocol] = {name: float(value) for name, value in zip(names[1:], numbers[1:], strict=True)}
+        stats[protocol] = dict(zip(names[1:], numbers[1:], strict=True))
     return stats
 
 
 def parse_snmp6(text: str) -> Stats:
-    """/proc/net/snmp6: `Ip6InReceives 123` lines; the protocol is the name up to its first `6`."""
     stats: Stats = {}
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) < 2:
-            continue
-        six = fields[0].find("6")
-        if six == -1:
-            continue
-        protocol, name = fields[0][: six + 1], fields[0][six + 1 :]
-        stats.setdefault(protocol, {})[name] = float(fields[1])
+    for protocol, name, value in SNMP6_LINE.findall(text):
+        stats.setdefault(protocol, {})[name] = value
     return stats
 
 
@@ -51,6 +47,14 @@ class NetstatCollector:
         self._snmp = config.paths.proc("net", "snmp")
         self._snmp6 = config.paths.proc("net", "snmp6")
         self._fields = config.netstat_fields
+        # `Protocol_Field` → whether the filter keeps it: the kernel's set of fields never changes.
+        self._kept: dict[str, bool] = {}
+
+    def _keep(self, key: str) -> bool:
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._kept[key] = self._fields is None or self._fields.search(key) is not None
+        return kept
 
     def collect(self) -> list[Metric]:
         stats = read_parsed(self._netstat, parse_netstat)
@@ -61,9 +65,12 @@ class NetstatCollector:
         for protocol, fields in stats.items():
             for field, value in fields.items():
                 key = f"{protocol}_{field}"
-                if self._fields is not None and self._fields.search(key) is None:
+                if not self._keep(key):
                     continue
                 family = untyped(f"node_netstat_{key}", f"Statistic {protocol}{field}.")
-                family.add_metric([], value)
+                try:
+                    family.add_metric([], float(value))
+                except ValueError:
+                    raise ValueError(f"{key}: {value!r} is not a number") from None
                 families.append(family)
         return families

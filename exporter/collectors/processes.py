@@ -18,6 +18,8 @@ from exporter.config import Config
 
 # In /proc/<pid>/stat after the `(comm)` field: state is the 3rd field, num_threads the 20th.
 STATE, NUM_THREADS = 0, 17
+# Longer than any stat line (52 numbers and a comm of at most 64 bytes).
+STAT_SIZE = 4096
 
 
 def parse_pid_stat(text: str) -> tuple[str, int]:
@@ -29,8 +31,17 @@ def parse_pid_stat(text: str) -> tuple[str, int]:
     return fields[STATE], int(fields[NUM_THREADS])
 
 
-def _numeric_entries(path: Path) -> list[str]:
+def _numeric_entries(path: str | Path) -> list[str]:
     return [entry for entry in os.listdir(path) if entry.isdigit()]
+
+
+def _read_stat(path: str) -> str:
+    """A /proc/<pid>/stat line: one read, where read_text would make a second to see the end of the file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, STAT_SIZE).decode(errors="replace")
+    finally:
+        os.close(fd)
 
 
 class ProcessesCollector:
@@ -45,16 +56,22 @@ class ProcessesCollector:
         pids = threads = 0
         states: Counter[str] = Counter()
         thread_states: Counter[str] = Counter()
-        for pid in _numeric_entries(self._proc):
+        # Plain strings: building Paths would cost more than reading these small files.
+        proc = str(self._proc)
+        for pid in _numeric_entries(proc):
             try:
-                state, count = parse_pid_stat(read_text(self._proc / pid / "stat"))
+                state, count = parse_pid_stat(_read_stat(f"{proc}/{pid}/stat"))
             except (FileNotFoundError, ProcessLookupError):
                 continue  # it exited since the listing
             pids += 1
             threads += count
             states[state] += 1
+            if count == 1:
+                # Its only thread is itself (every kernel thread, most daemons): no task listing to read.
+                thread_states[state] += 1
+                continue
             try:
-                tids = _numeric_entries(self._proc / pid / "task")
+                tids = _numeric_entries(f"{proc}/{pid}/task")
             except (FileNotFoundError, ProcessLookupError):
                 continue
             for tid in tids:
@@ -62,7 +79,8 @@ class ProcessesCollector:
                     thread_states[state] += 1
                     continue
                 try:
-                    thread_states[parse_pid_stat(read_text(self._proc / pid / "task" / tid / "stat"))[0]] += 1
+                    thread_state, _ = parse_pid_stat(_read_stat(f"{proc}/{pid}/task/{tid}/stat"))
+                    thread_states[thread_state] += 1
                 except (FileNotFoundError, ProcessLookupError):
                     continue
         return pids, threads, states, thread_states

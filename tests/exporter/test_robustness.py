@@ -134,7 +134,7 @@ CASES: list[tuple[set[str], str, Damage]] = [
     ({"entropy"}, "proc/sys/kernel/random/poolsize", garbage("lots\n")),
     ({"netstat"}, "proc/net/netstat", remove),
     ({"netstat"}, "proc/net/snmp", directory_instead),
-    ({"netstat"}, "proc/net/snmp6", garbage("Ip6InReceives many\n")),
+    ({"netstat"}, "proc/net/snmp6", garbage("Ip6InOctets many\n")),
     ({"sockstat"}, "proc/net/sockstat", directory_instead),
     ({"sockstat"}, "proc/net/sockstat6", garbage("TCP6: inuse\n")),
     ({"softnet"}, "proc/net/softnet_stat", remove),

@@ -90,11 +90,11 @@ def test_the_field_filter_is_configurable_and_none_exports_everything():
 
 
 def test_parsers():
-    assert parse_netstat("Tcp: RtoMin MaxConn\nTcp: 200 -1\n") == {"Tcp": {"RtoMin": 200.0, "MaxConn": -1.0}}
+    assert parse_netstat("Tcp: RtoMin MaxConn\nTcp: 200 -1\n") == {"Tcp": {"RtoMin": "200", "MaxConn": "-1"}}
     assert parse_snmp6("Ip6InReceives   12\nUdpLite6InErrors 0\n\nIcmp6InType134 5\n") == {
-        "Ip6": {"InReceives": 12.0},
-        "UdpLite6": {"InErrors": 0.0},
-        "Icmp6": {"InType134": 5.0},
+        "Ip6": {"InReceives": "12"},
+        "UdpLite6": {"InErrors": "0"},
+        "Icmp6": {"InType134": "5"},
     }
 
 
@@ -103,7 +103,6 @@ def test_parsers():
     [
         "TcpExt: SyncookiesSent SyncookiesRecv\nTcpExt: 0\n",
         "TcpExt: SyncookiesSent\n",
-        "TcpExt: SyncookiesSent\nTcpExt: lots\n",
         "TcpExt: SyncookiesSent\nIpExt: 0\n",
     ],
 )
@@ -113,3 +112,15 @@ def test_a_broken_netstat_fails_the_collector_naming_the_file(tmp_path, text):
     (tmp_path / "net" / "snmp").write_text("Tcp: RtoMin\nTcp: 200\n")
     with pytest.raises(ValueError, match="net/netstat"):
         NetstatCollector(Config(paths=Paths(procfs=tmp_path))).collect()
+
+
+def test_an_exported_value_that_is_not_a_number_fails_the_collector_naming_the_field(tmp_path):
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "netstat").write_text("TcpExt: SyncookiesSent PruneCalled\nTcpExt: lots 0\n")
+    (tmp_path / "net" / "snmp").write_text("Tcp: RtoMin\nTcp: 200\n")
+    with pytest.raises(ValueError, match="TcpExt_SyncookiesSent: 'lots' is not a number"):
+        NetstatCollector(Config(paths=Paths(procfs=tmp_path))).collect()
+    # A field the filter leaves out is not even converted, as it is not exported.
+    (tmp_path / "net" / "netstat").write_text("TcpExt: SyncookiesSent PruneCalled\nTcpExt: 0 lots\n")
+    got = samples(NetstatCollector(Config(paths=Paths(procfs=tmp_path))).collect())
+    assert got == {key("node_netstat_TcpExt_SyncookiesSent"): 0.0}
