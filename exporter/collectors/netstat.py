@@ -47,14 +47,20 @@ class NetstatCollector:
         self._snmp = config.paths.proc("net", "snmp")
         self._snmp6 = config.paths.proc("net", "snmp6")
         self._fields = config.netstat_fields
-        # `Protocol_Field` → whether the filter keeps it: the kernel's set of fields never changes.
-        self._kept: dict[str, bool] = {}
+        # Protocol → (its fields, [(field, metric name, HELP) the filter keeps]): the kernel's fields do not
+        # change while it runs, so the filter runs once per protocol instead of on each field every scrape.
+        self._kept: dict[str, tuple[set[str], list[tuple[str, str, str]]]] = {}
 
-    def _keep(self, key: str) -> bool:
-        kept = self._kept.get(key)
-        if kept is None:
-            kept = self._kept[key] = self._fields is None or self._fields.search(key) is not None
-        return kept
+    def _kept_fields(self, protocol: str, fields: dict[str, str]) -> list[tuple[str, str, str]]:
+        cached = self._kept.get(protocol)
+        if cached is None or cached[0] != fields.keys():
+            kept = [
+                (field, f"node_netstat_{protocol}_{field}", f"Statistic {protocol}{field}.")
+                for field in fields
+                if self._fields is None or self._fields.search(f"{protocol}_{field}") is not None
+            ]
+            cached = self._kept[protocol] = (set(fields), kept)
+        return cached[1]
 
     def collect(self) -> list[Metric]:
         stats = read_parsed(self._netstat, parse_netstat)
@@ -63,14 +69,11 @@ class NetstatCollector:
             stats.update(read_parsed(self._snmp6, parse_snmp6))
         families: list[Metric] = []
         for protocol, fields in stats.items():
-            for field, value in fields.items():
-                key = f"{protocol}_{field}"
-                if not self._keep(key):
-                    continue
-                family = untyped(f"node_netstat_{key}", f"Statistic {protocol}{field}.")
+            for field, name, documentation in self._kept_fields(protocol, fields):
+                family = untyped(name, documentation)
                 try:
-                    family.add_metric([], float(value))
+                    family.add_metric([], float(fields[field]))
                 except ValueError:
-                    raise ValueError(f"{key}: {value!r} is not a number") from None
+                    raise ValueError(f"{protocol}_{field}: {fields[field]!r} is not a number") from None
                 families.append(family)
         return families
