@@ -188,6 +188,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_include_exclude(options: argparse._ArgumentGroup, flag: str, dest: str, what: str) -> None:
+    """node_exporter's pair of filters `<flag>-include` / `<flag>-exclude`, one or the other."""
+    group = options.add_mutually_exclusive_group()
+    for kind, other, verb in (("include", "exclude", "exported"), ("exclude", "include", "left out")):
+        group.add_argument(
+            f"{flag}-{kind}",
+            dest=f"{dest}_{kind}",
+            type=regex,
+            default=None,
+            help=f"regexp of {what} {verb} (mutually exclusive with {flag}-{other})",
+        )
+
+
 def add_proc_options(options: argparse._ArgumentGroup) -> None:
     """The options of the netstat, arp and interrupts collectors, with node_exporter's names and defaults."""
     options.add_argument(
@@ -198,37 +211,12 @@ def add_proc_options(options: argparse._ArgumentGroup) -> None:
         help="regexp of /proc/net/{netstat,snmp,snmp6} fields (Protocol_Field) to export (empty: all)"
         " (default: %(default)s)",
     )
-    arp = options.add_mutually_exclusive_group()
-    arp.add_argument(
-        "--collector.arp.device-include",
-        dest="arp_device_include",
-        type=regex,
-        default=None,
-        help="regexp of devices whose ARP entries are exported (mutually exclusive with device-exclude)",
-    )
-    arp.add_argument(
-        "--collector.arp.device-exclude",
-        dest="arp_device_exclude",
-        type=regex,
-        default=None,
-        help="regexp of devices whose ARP entries are left out (mutually exclusive with device-include)",
-    )
-    interrupts = options.add_mutually_exclusive_group()
-    interrupts.add_argument(
-        "--collector.interrupts.name-include",
-        dest="interrupts_name_include",
-        type=regex,
-        default=None,
-        help="regexp of interrupts to export, matched against `name;info;devices`"
-        " (mutually exclusive with name-exclude)",
-    )
-    interrupts.add_argument(
-        "--collector.interrupts.name-exclude",
-        dest="interrupts_name_exclude",
-        type=regex,
-        default=None,
-        help="regexp of interrupts to leave out, matched against `name;info;devices`"
-        " (mutually exclusive with name-include)",
+    add_include_exclude(options, "--collector.arp.device", "arp_device", "devices whose ARP entries are")
+    add_include_exclude(
+        options,
+        "--collector.interrupts.name",
+        "interrupts_name",
+        "interrupts (matched against `name;info;devices`) that are",
     )
     options.add_argument(
         "--collector.interrupts.include-zeros",
