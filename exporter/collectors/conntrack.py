@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from prometheus_client.core import Metric
 
-from exporter.collectors.base import gauge, read_parsed, read_text
+from exporter.collectors.base import gauge, read_parsed
 from exporter.config import Config
 
 # Column of /proc/net/stat/nf_conntrack (hexadecimal, one line per CPU after the header) → metric, HELP.
@@ -61,9 +61,9 @@ class ConntrackCollector:
         entries = gauge(
             "node_nf_conntrack_entries", "Number of currently allocated flow entries for connection tracking."
         )
-        entries.add_metric([], float(int(read_text(self._netfilter / "nf_conntrack_count"))))
+        entries.add_metric([], float(read_parsed(self._netfilter / "nf_conntrack_count", int)))
         limit = gauge("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.")
-        limit.add_metric([], float(int(read_text(self._netfilter / "nf_conntrack_max"))))
+        limit.add_metric([], float(read_parsed(self._netfilter / "nf_conntrack_max", int)))
         families: list[Metric] = [entries, limit]
         try:
             stat = read_parsed(self._stat, parse_conntrack_stat)

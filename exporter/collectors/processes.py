@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from prometheus_client.core import Metric
 
-from exporter.collectors.base import gauge, read_text, single_gauge
+from exporter.collectors.base import gauge, read_parsed, single_gauge
 from exporter.config import Config
 
 # In /proc/<pid>/stat after the `(comm)` field: state is the 3rd field, num_threads the 20th.
@@ -87,8 +87,8 @@ class ProcessesCollector:
 
     def collect(self) -> list[Metric]:
         pids, threads, states, thread_states = self._walk()
-        max_threads = float(int(read_text(self._proc / "sys" / "kernel" / "threads-max")))
-        max_pids = float(int(read_text(self._proc / "sys" / "kernel" / "pid_max")))
+        max_threads = read_parsed(self._proc / "sys" / "kernel" / "threads-max", int)
+        max_pids = read_parsed(self._proc / "sys" / "kernel" / "pid_max", int)
         families: list[Metric] = [
             single_gauge("node_processes_threads", "Allocated threads in system", threads),
             single_gauge("node_processes_max_threads", "Limit of threads in the system", max_threads),

@@ -79,3 +79,10 @@ def test_garbage_fails_the_collector_naming_the_file(tmp_path, stat):
     (tmp_path / "net" / "stat" / "nf_conntrack").write_text(stat)
     with pytest.raises(ValueError, match="nf_conntrack"):
         ConntrackCollector(Config(paths=Paths(procfs=tmp_path))).collect()
+
+
+def test_a_count_that_is_not_a_number_fails_the_collector_naming_the_file(tmp_path):
+    shutil.copytree(FIXTURES / "rpi5" / "proc" / "sys", tmp_path / "sys")
+    (tmp_path / "sys" / "net" / "netfilter" / "nf_conntrack_count").write_text("lots\n")
+    with pytest.raises(ValueError, match="nf_conntrack_count"):
+        ConntrackCollector(Config(paths=Paths(procfs=tmp_path))).collect()
