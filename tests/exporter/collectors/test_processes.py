@@ -39,11 +39,19 @@ def test_x86_processes_and_threads_by_state():
     }
 
 
-def test_rpi5_a_process_in_uninterruptible_sleep_and_a_comm_with_a_space():
-    got = samples(ProcessesCollector(fixture_config("rpi5")).collect())
-    assert got[key("node_processes_state", state="D")] == 1.0
-    assert got[key("node_processes_threads")] == 15.0
-    assert got[key("node_processes_max_threads")] == 64414.0
+def test_rpi5_dispynode_in_uninterruptible_sleep_and_k3s_with_a_space_in_its_comm():
+    assert samples(ProcessesCollector(fixture_config("rpi5")).collect()) == {
+        key("node_processes_threads"): 16.0,
+        key("node_processes_max_threads"): 64414.0,
+        key("node_processes_state", state="D"): 1.0,
+        key("node_processes_state", state="R"): 1.0,
+        key("node_processes_state", state="S"): 4.0,
+        key("node_processes_threads_state", thread_state="D"): 1.0,
+        key("node_processes_threads_state", thread_state="R"): 2.0,
+        key("node_processes_threads_state", thread_state="S"): 13.0,
+        key("node_processes_pids"): 6.0,
+        key("node_processes_max_processes"): 4194304.0,
+    }
     assert samples(ProcessesCollector(fixture_config("rpi4")).collect())[key("node_processes_pids")] == 5.0
 
 
