@@ -10,7 +10,7 @@ from exporter.collectors.base import counter, gauge, read_parsed
 from exporter.config import Config
 
 # Column of /proc/net/softnet_stat (hexadecimal, one line per online CPU) → (metric, HELP, is a counter).
-# Older kernels write fewer columns; the backlog length and the CPU id came last (Linux 5.10).
+# Older kernels write fewer columns; the backlog length and the CPU id are the newest two.
 COLUMNS = {
     0: ("node_softnet_processed_total", "Number of processed packets", True),
     1: ("node_softnet_dropped_total", "Number of dropped packets", True),
