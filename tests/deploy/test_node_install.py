@@ -40,7 +40,7 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 @pytest.fixture(scope="module")
 def node_venv(master: Service, tmp_path_factory: pytest.TempPathFactory) -> Path:
     prefix = tmp_path_factory.mktemp("node")
-    for step in install_steps(prefix, f"{master.url}/simple/"):
+    for step in install_steps(prefix, "--index-url", f"{master.url}/simple/"):
         subprocess.run(step, check=True, capture_output=True, timeout=300)
     return prefix / "venv"
 

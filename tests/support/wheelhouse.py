@@ -32,10 +32,10 @@ def build_offline(out: Path, platforms: Sequence[str] = ("x86_64",)) -> Report:
     return build(options)
 
 
-def install_steps(prefix: Path, index_url: str) -> list[list[str]]:
-    """The commands install-node.sh runs to make the node's venv (from its --dry-run)."""
+def install_steps(prefix: Path, *script_args: str) -> list[list[str]]:
+    """The commands install-node.sh runs to make the node's venv (from its --dry-run with these args)."""
     result = subprocess.run(
-        ["bash", str(INSTALL_NODE), "--dry-run", "--prefix", str(prefix), "--index-url", index_url],
+        ["bash", str(INSTALL_NODE), "--dry-run", "--prefix", str(prefix), *script_args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -7,20 +7,25 @@ distribution files of the wheelhouse directory, which holds nothing secret.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from webapi.errors import ApiError, ErrorResponse
+from webapi.errors import ApiError
 from webapi.wheelhouse.index import Wheelhouse, normalize, render_project, render_root
 
 WHEELHOUSE_DIR = "wheelhouse"
 router = APIRouter(prefix="/simple", tags=["wheelhouse"])
 ProjectName = Annotated[str, PathParam(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 FileName = Annotated[str, PathParam(min_length=1, max_length=255)]
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "No such project or file in the wheelhouse"}}
+# Errors are JSON, spelled out: with a model, FastAPI would document them in the route's media type.
+ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such project or file in the wheelhouse", "content": ERROR_BODY},
+    422: {"description": "A name too long or with characters no distribution has", "content": ERROR_BODY},
+}
 
 
 def _wheelhouse(request: Request) -> Wheelhouse:
@@ -33,7 +38,12 @@ def _missing(what: str) -> ApiError:
     )
 
 
-@router.get("/", response_class=HTMLResponse, summary="Projects of the wheelhouse (PEP 503)")
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    summary="Projects of the wheelhouse (PEP 503)",
+    responses={422: ERRORS[422]},
+)
 def simple_root(request: Request) -> HTMLResponse:
     return HTMLResponse(render_root(_wheelhouse(request).projects()))
 
@@ -41,7 +51,7 @@ def simple_root(request: Request) -> HTMLResponse:
 @router.get(
     "/{project}/",
     response_class=HTMLResponse,
-    responses={301: {"description": "Redirect to the normalized project name"}, **NOT_FOUND},
+    responses={301: {"description": "Redirect to the normalized project name"}, **ERRORS},
     summary="Files of one project, with their sha256 (PEP 503)",
 )
 def simple_project(request: Request, project: ProjectName) -> Response:
@@ -57,7 +67,7 @@ def simple_project(request: Request, project: ProjectName) -> Response:
 @router.get(
     "/{project}/{filename}",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, **NOT_FOUND},
+    responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS},
     summary="One distribution file",
 )
 def simple_file(request: Request, project: ProjectName, filename: FileName) -> FileResponse:
