@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.wheelhouse import build_offline
 from webapi import __version__
+from webapi.cli import main
 from webapi.wheelhouse.build import BuildError, BuildOptions, Report, build
 
 pytestmark = pytest.mark.slow
@@ -68,3 +69,13 @@ def test_bad_requests_are_refused(tmp_path: Path):
         build(BuildOptions(out=tmp_path / "w", platforms=["sparc"]))
     with pytest.raises(BuildError, match="--source"):
         build(BuildOptions(out=tmp_path / "w", source=tmp_path))
+
+
+def test_the_command_reports_a_failed_build_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    out = tmp_path / "wheelhouse"
+    assert main(["wheelhouse", "build", "--platform", "x86_64", "--no-index", "--out", str(out)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("dispycluster wheelhouse build: building failed")
+    with pytest.raises(SystemExit):
+        main(["wheelhouse", "build", "--platform", "sparc"])
+    assert "invalid choice: 'sparc'" in capsys.readouterr().err
