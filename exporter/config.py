@@ -64,6 +64,8 @@ class Config:
     netdev_device_exclude: re.Pattern[str] | None = None
     cpu_guest: bool = True
     vmstat_fields: re.Pattern[str] | None = DEFAULT_VMSTAT_FIELDS
+    # Directories (or globs) of *.prom files; none by default, as upstream.
+    textfile_directories: tuple[str, ...] = ()
 
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:

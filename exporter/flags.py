@@ -175,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=config.VMSTAT_FIELDS,
         help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
     )
+    options.add_argument(
+        "--collector.textfile.directory",
+        dest="textfile_directories",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="directory to read *.prom files with metrics from, globs allowed; repeat for several"
+        " (default: none)",
+    )
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -208,6 +217,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             netdev_device_exclude=args.netdev_device_exclude,
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
+            textfile_directories=tuple(args.textfile_directories),
         ),
         log_level=args.log_level,
     )

@@ -17,6 +17,7 @@ from exporter.collectors.netdev import NetdevCollector
 from exporter.collectors.os import OsCollector
 from exporter.collectors.pressure import PressureCollector
 from exporter.collectors.stat import StatCollector
+from exporter.collectors.textfile import TextfileCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
 from exporter.collectors.time import TimeCollector
 from exporter.collectors.timex import TimexCollector
@@ -40,6 +41,7 @@ COLLECTORS: dict[str, type[Collector]] = {
         OsCollector,
         PressureCollector,
         StatCollector,
+        TextfileCollector,
         ThermalZoneCollector,
         TimeCollector,
         TimexCollector,
