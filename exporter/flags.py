@@ -20,6 +20,7 @@ UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 class Options:
     listen_address: str
     telemetry_path: str
+    web_config_file: Path | None
     exporter_metrics: bool
     collectors: list[str]
     config: Config
@@ -80,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=telemetry_path,
         default="/metrics",
         help="path under which to expose metrics (default: %(default)s)",
+    )
+    web.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        type=Path,
+        default=None,
+        help="exporter-toolkit web config file: TLS, basic auth, response headers (default: plain HTTP)",
     )
     web.add_argument(
         "--web.disable-exporter-metrics",
@@ -206,6 +214,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     return Options(
         listen_address=args.listen_address,
         telemetry_path=args.telemetry_path,
+        web_config_file=args.web_config_file,
         exporter_metrics=not args.disable_exporter_metrics,
         collectors=enabled,
         config=Config(
