@@ -16,6 +16,7 @@ from exporter.collectors.netclass import NetclassCollector
 from exporter.collectors.netdev import NetdevCollector
 from exporter.collectors.os import OsCollector
 from exporter.collectors.pressure import PressureCollector
+from exporter.collectors.rpi import RpiCollector
 from exporter.collectors.stat import StatCollector
 from exporter.collectors.textfile import TextfileCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
@@ -40,6 +41,7 @@ COLLECTORS: dict[str, type[Collector]] = {
         NetdevCollector,
         OsCollector,
         PressureCollector,
+        RpiCollector,
         StatCollector,
         TextfileCollector,
         ThermalZoneCollector,
