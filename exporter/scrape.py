@@ -106,7 +106,7 @@ class NodeExporter:
             duration.add_metric([name], time.perf_counter() - start)
             success.add_metric([name], ok)
             # Like node_exporter, a family without samples (no thermal zones here) is not announced at all.
-            if exported is not None:
+            if exported is not None and name not in beside:
                 exported |= names_of(families)
             yield from (family for family in families if family.samples)
         yield duration

@@ -12,8 +12,8 @@ import glob
 import logging
 import os
 import re
-from collections.abc import Iterable, Set
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from prometheus_client.core import Metric
@@ -22,6 +22,7 @@ from prometheus_client.samples import Sample
 
 from exporter.collectors.base import gauge
 from exporter.config import Config
+from exporter.exposition import Parts
 
 log = logging.getLogger(__name__)
 SUFFIX = ".prom"
@@ -30,25 +31,34 @@ SCRAPE_ERROR = "node_textfile_scrape_error"
 # `# TYPE foo counter`: a counter declared without `_total`. prometheus_client's parser renames its samples to
 # `foo_total`, while node_exporter serves them as `foo`; see BareCounter.
 BARE_COUNTER = re.compile(r"^[ \t]*#[ \t]+TYPE[ \t]+(\S+)[ \t]+counter[ \t]*$", re.MULTILINE)
-# Sample names each family type may carry, beside the family's own name.
-SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "summary": ("", "_sum", "_count")}
 FileKey = tuple[int, int, int, int]
 Series = tuple[str, tuple[tuple[str, str], ...]]
 
 
+def series_of(family: Metric) -> frozenset[Series]:
+    return frozenset((s.name, tuple(sorted(s.labels.items()))) for s in family.samples)
+
+
 @dataclass(frozen=True)
 class Parsed:
-    """One file's families, or why it was refused."""
+    """One file's families (with what the checks against other files need), or why it was refused.
+
+    Kept until the file changes, so that a scrape compares names and series without walking the samples.
+    """
 
     families: tuple[Metric, ...] = ()
     error: str | None = None
+    names: dict[str, str] = field(default_factory=dict)  # every family and sample name → its family
+    series: dict[str, frozenset[Series]] = field(default_factory=dict)  # family → its series
 
-    def names(self) -> Iterable[tuple[str, str]]:
-        """(name, family) for every family name and sample name the file exports."""
-        for family in self.families:
-            yield family.name, family.name
-            for sample in family.samples:
-                yield sample.name, family.name
+    @classmethod
+    def of(cls, families: list[Metric]) -> Parsed:
+        names: dict[str, str] = {}
+        for family in families:
+            for name in (family.name, *(sample.name for sample in family.samples)):
+                if names.setdefault(name, family.name) != family.name:
+                    raise ValueError(f"{name} belongs to both {names[name]} and {family.name}")
+        return cls(tuple(families), None, names, {family.name: series_of(family) for family in families})
 
 
 def parse_textfile(text: str) -> list[Metric]:
@@ -87,10 +97,9 @@ def declared_type(family: Metric) -> str:
     return "counter" if isinstance(family, BareCounter) else family.type
 
 
-def empty_copy(family: Metric) -> Metric:
-    if isinstance(family, BareCounter):
-        return BareCounter(family.name, family.documentation)
-    return Metric(family.name, family.documentation, family.type)
+def help_of(parts: list[Metric]) -> str:
+    """The HELP text of a family spread over files: the first one given."""
+    return next((part.documentation for part in parts if part.documentation), "")
 
 
 def _restore_bare_counter(family: Metric) -> Metric:
@@ -100,14 +109,16 @@ def _restore_bare_counter(family: Metric) -> Metric:
 
 
 def _check(family: Metric) -> None:
-    seen: set[Series] = set()
+    if len(series_of(family)) != len(family.samples):
+        seen: set[tuple[str, str]] = set()
+        for sample in family.samples:
+            key = (sample.name, repr(sorted(sample.labels.items())))
+            if key in seen:
+                raise ValueError(f"{sample.name}{sample.labels} appears twice")
+            seen.add(key)
     for sample in family.samples:
         if sample.timestamp is not None:
             raise ValueError(f"{sample.name} carries a timestamp, which textfiles may not have")
-        series = (sample.name, tuple(sorted(sample.labels.items())))
-        if series in seen:
-            raise ValueError(f"{sample.name}{dict(series[1])} appears twice")
-        seen.add(series)
         suffix = sample.name[len(family.name) :]
         if family.type == "histogram" and suffix == "_bucket" and "le" not in sample.labels:
             raise ValueError(f"histogram bucket {sample.name} has no le label")
@@ -127,28 +138,24 @@ def read_file(path: str) -> tuple[FileKey, Parsed]:
         data = handle.read()
     key = file_key(stat)
     try:
-        return key, Parsed(tuple(parse_textfile(data.decode())))
+        return key, Parsed.of(parse_textfile(data.decode()))
     except UnicodeDecodeError as error:
         return key, Parsed(error=f"not UTF-8 text ({error.reason} at byte {error.start})")
     except ValueError as error:
         return key, Parsed(error=f"not in the text format: {error or 'unparsable line'}")
 
 
-def series_of(family: Metric) -> Iterable[Series]:
-    return ((s.name, tuple(sorted(s.labels.items()))) for s in family.samples)
-
-
 @dataclass
 class Merged:
     """What the accepted files export so far: families by name and who owns each name."""
 
-    families: dict[str, tuple[Metric, list[str]]]
-    owners: dict[str, tuple[str, str]]  # family or sample name → (family name, first file)
-    series: set[Series]
+    families: dict[str, tuple[list[Metric], list[str]]] = field(default_factory=dict)  # → parts, files
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)  # name → (family name, first file)
+    series: dict[str, set[Series]] = field(default_factory=dict)  # family → its series so far
 
     def clash(self, parsed: Parsed, reserved: Set[str]) -> str | None:
         """Why the file's families cannot be served beside what is already there, or None."""
-        for name, family_name in parsed.names():
+        for name, family_name in parsed.names.items():
             if name in reserved or name in (MTIME, SCRAPE_ERROR):
                 return f"{name} is one of the exporter's own metrics"
             owner = self.owners.get(name)
@@ -158,27 +165,24 @@ class Merged:
             known = self.families.get(family.name)
             if known is None:
                 continue
-            first, paths = known
-            if declared_type(first) != declared_type(family):
-                return (
-                    f"{family.name} is {declared_type(family)} here but {declared_type(first)} in {paths[0]}"
-                )
-            if family.documentation and first.documentation and family.documentation != first.documentation:
+            parts, paths = known
+            if declared_type(parts[0]) != declared_type(family):
+                kind, known_kind = declared_type(family), declared_type(parts[0])
+                return f"{family.name} is {kind} here but {known_kind} in {paths[0]}"
+            help_text = help_of(parts)
+            if family.documentation and help_text and family.documentation != help_text:
                 return f"{family.name} has a different HELP text than in {paths[0]}"
-            for series in series_of(family):
-                if series in self.series:
-                    return f"{series[0]}{dict(series[1])} is already exported by {paths[0]}"
+            for series in parsed.series[family.name] & self.series[family.name]:
+                return f"{series[0]}{dict(series[1])} is already exported by {paths[0]}"
         return None
 
     def add(self, path: str, parsed: Parsed) -> None:
         for family in parsed.families:
-            known = self.families.get(family.name)
-            if known is None:
-                known = self.families[family.name] = empty_copy(family), []
-            known[0].samples.extend(family.samples)
-            known[1].append(path)
-            self.series.update(series_of(family))
-        for name, family_name in parsed.names():
+            parts, paths = self.families.setdefault(family.name, ([], []))
+            parts.append(family)
+            paths.append(path)
+            self.series.setdefault(family.name, set()).update(parsed.series[family.name])
+        for name, family_name in parsed.names.items():
             self.owners.setdefault(name, (family_name, path))
 
 
@@ -196,7 +200,7 @@ class TextfileCollector:
         """The files' families, refusing any file that exports one of the `reserved` names."""
         mtime = gauge(MTIME, "Unixtime mtime of textfiles successfully read.", ["file"])
         files, failed = self._files()
-        merged = Merged({}, {}, set())
+        merged = Merged()
         cache: dict[str, tuple[FileKey, Parsed]] = {}
         for path in files:
             try:
@@ -214,11 +218,10 @@ class TextfileCollector:
             merged.add(path, parsed)
             mtime.add_metric([path], float(key[2] // 1_000_000_000))
         self._cache = cache
-        families = []
-        for family, paths in merged.families.values():
-            if not family.documentation:
-                family.documentation = f"Metric read from {', '.join(paths)}"
-            families.append(family)
+        families: list[Metric] = []
+        for parts, paths in merged.families.values():
+            documentation = help_of(parts) or f"Metric read from {', '.join(paths)}"
+            families.append(Parts(parts[0].name, documentation, parts[0].type, parts))
         error = gauge(SCRAPE_ERROR, "1 if there was an error opening or reading a file, 0 otherwise")
         error.add_metric([], 1.0 if failed else 0.0)
         return [*families, mtime, error]

@@ -1,10 +1,11 @@
 import os
 
 import pytest
-from prometheus_client.exposition import generate_latest
+from prometheus_client.exposition import choose_encoder, generate_latest
 
 from exporter.collectors.textfile import TextfileCollector, parse_textfile
 from exporter.config import Config
+from exporter.exposition import Frozen, Writer, negotiate
 from exporter.scrape import NodeExporter
 from tests.exporter.trees import fixture_config, key, samples
 
@@ -74,6 +75,7 @@ def test_every_type_is_served_with_node_exporters_names_and_help(tmp_path):
         ("# TYPE ok gauge\nok 1\n# TYPE ok counter\nok 2\n", "twice"),
         ("# TYPE h histogram\nh_bucket 1\nh_count 1\nh_sum 1\n", "no le label"),
         ("# TYPE s summary\ns 1\n", "no quantile label"),
+        ("a_sum 1\n# TYPE a summary\na_sum 2\na_count 1\n", "a_sum belongs to both a_sum and a"),
     ],
 )
 def test_a_malformed_file_is_refused_whole_and_the_others_are_served(tmp_path, caplog, text, problem):
@@ -199,3 +201,24 @@ def test_a_sample_name_of_another_files_histogram_is_a_clash(tmp_path):
     _, families = collect(tmp_path)
     assert scrape_error(families) == 1
     assert samples(families)[key("h_sum")] == 2
+
+
+@pytest.mark.parametrize("accept", ["", "application/openmetrics-text;version=1.0.0"])
+def test_written_once_per_file_version_byte_for_byte_as_the_library_writes(tmp_path, accept):
+    # No histogram here: the exporter's own writer (not the library's) writes these families.
+    write(tmp_path / "a.prom", GOOD.split("# TYPE req_seconds", maxsplit=1)[0])
+    write(tmp_path / "b.prom", 'disk_ok{disk="sda"} 1\n')
+    write(tmp_path / "c.prom", 'disk_ok{disk="sdb"} 0\n')
+    collector = TextfileCollector(Config(textfile_directories=(str(tmp_path),)))
+    writer = Writer()
+    encoder, _ = negotiate(accept, writer)
+    library, _ = choose_encoder(accept)
+    first = collector.collect()
+    assert writer.text(first) if not accept else writer.openmetrics(first)  # no fallback to the library
+    second = collector.collect()  # unchanged files: their lines are reused
+    assert encoder(second) == encoder(first) == library(Frozen(second))
+    write(tmp_path / "c.prom", 'disk_ok{disk="sdb"} 1\n')
+    third = collector.collect()
+    assert encoder(third) == library(Frozen(third))
+    assert b'disk_ok{disk="sdb"} 1.0\n' in encoder(third)
+    assert b'disk_ok{disk="sdb"} 0.0\n' not in encoder(third)
