@@ -286,7 +286,10 @@ class Credentials:
     """Checks `Authorization: Basic` against bcrypt hashes, remembering recent answers (bcrypt is slow)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the remembered answers
+        # One bcrypt at a time, as exporter-toolkit does: a flood of wrong passwords takes one CPU, not all;
+        # remembered answers (Prometheus' every scrape) do not wait behind it.
+        self._bcrypt = threading.Lock()
         self._answers: OrderedDict[bytes, bool] = OrderedDict()
 
     def allowed(self, header: str | None, users: dict[str, bytes]) -> bool:
@@ -301,8 +304,10 @@ class Credentials:
         key = hashlib.sha256(b"\0".join((user.encode(), hashed or b"", password.encode()))).digest()
         with self._lock:
             answer = self._answers.get(key)
-            if answer is None:
+        if answer is None:
+            with self._bcrypt:
                 answer = self._check(password.encode(), hashed) and bool(sep)
+            with self._lock:
                 self._answers[key] = answer
                 if len(self._answers) > MAX_CACHED_CHECKS:
                     self._answers.popitem(last=False)

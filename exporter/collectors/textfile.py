@@ -109,14 +109,13 @@ def _restore_bare_counter(family: Metric) -> Metric:
 
 
 def _check(family: Metric) -> None:
-    if len(series_of(family)) != len(family.samples):
-        seen: set[tuple[str, str]] = set()
-        for sample in family.samples:
-            key = (sample.name, repr(sorted(sample.labels.items())))
-            if key in seen:
-                raise ValueError(f"{sample.name}{sample.labels} appears twice")
-            seen.add(key)
+    """What prometheus_client's lax parser lets through and a scrape must not carry."""
+    seen: set[Series] = set()
     for sample in family.samples:
+        series = (sample.name, tuple(sorted(sample.labels.items())))
+        if series in seen:
+            raise ValueError(f"{sample.name}{sample.labels} appears twice")
+        seen.add(series)
         if sample.timestamp is not None:
             raise ValueError(f"{sample.name} carries a timestamp, which textfiles may not have")
         suffix = sample.name[len(family.name) :]
