@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from tests.exporter.collectors.test_textfile import GOOD, write
+from tests.exporter.test_web_tls import prometheus_scrapes
 from tests.exporter.trees import EXPORTER
 from tests.support.processes import free_port, require_binary, running
 
@@ -87,3 +88,25 @@ def test_the_broken_file_is_named_in_the_log(both):
     _, _, root = both
     log = (root / "ours.log").read_text()
     assert f"textfile {root / 'textfiles' / 'broken.prom'} refused: not in the text format" in log
+
+
+def test_a_real_prometheus_ingests_every_kind_of_textfile_family(tmp_path):
+    # Prometheus asks for OpenMetrics, which is stricter than the text format: one bad line fails the scrape.
+    directory = tmp_path / "textfiles"
+    directory.mkdir()
+    write(directory / "backup.prom", GOOD)
+    write(directory / "summary.prom", '# TYPE lat summary\nlat{quantile="0.5"} 0.2\nlat_sum 3\nlat_count 7\n')
+    port = free_port()
+    argv = [
+        EXPORTER,
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--collector.disable-defaults",
+        "--collector.textfile",
+        f"--collector.textfile.directory={directory}",
+    ]
+    url = f"http://127.0.0.1:{port}/metrics"
+    with running(argv, log_path=tmp_path / "ours.log", ready_url=url):
+        seen = prometheus_scrapes(
+            tmp_path, [{"job_name": "node", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]
+        )
+    assert seen == {"node": ("up", "")}
