@@ -77,6 +77,8 @@ class Config:
     interrupts_name_include: re.Pattern[str] | None = None
     interrupts_name_exclude: re.Pattern[str] | None = None
     interrupts_include_zeros: bool = True
+    # Directories (or globs) of *.prom files; none by default, as upstream.
+    textfile_directories: tuple[str, ...] = ()
 
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:

@@ -21,6 +21,7 @@ UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 class Options:
     listen_address: str
     telemetry_path: str
+    web_config_file: Path | None
     exporter_metrics: bool
     collectors: list[str]
     config: Config
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=telemetry_path,
         default="/metrics",
         help="path under which to expose metrics (default: %(default)s)",
+    )
+    web.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        type=Path,
+        default=None,
+        help="exporter-toolkit web config file: TLS, basic auth, response headers (default: plain HTTP)",
     )
     web.add_argument(
         "--web.disable-exporter-metrics",
@@ -177,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
     )
     add_proc_options(options)
+    options.add_argument(
+        "--collector.textfile.directory",
+        dest="textfile_directories",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="directory to read *.prom files with metrics from, globs allowed; repeat for several"
+        " (default: none)",
+    )
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -239,6 +256,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     return Options(
         listen_address=args.listen_address,
         telemetry_path=args.telemetry_path,
+        web_config_file=args.web_config_file,
         exporter_metrics=not args.disable_exporter_metrics,
         collectors=enabled,
         config=Config(
@@ -256,6 +274,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             interrupts_name_include=args.interrupts_name_include,
             interrupts_name_exclude=args.interrupts_name_exclude,
             interrupts_include_zeros=args.interrupts_include_zeros,
+            textfile_directories=tuple(args.textfile_directories),
         ),
         log_level=args.log_level,
     )

@@ -24,10 +24,12 @@ from exporter.collectors.netstat import NetstatCollector
 from exporter.collectors.os import OsCollector
 from exporter.collectors.pressure import PressureCollector
 from exporter.collectors.processes import ProcessesCollector
+from exporter.collectors.rpi import RpiCollector
 from exporter.collectors.schedstat import SchedstatCollector
 from exporter.collectors.sockstat import SockstatCollector
 from exporter.collectors.softnet import SoftnetCollector
 from exporter.collectors.stat import StatCollector
+from exporter.collectors.textfile import TextfileCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
 from exporter.collectors.time import TimeCollector
 from exporter.collectors.timex import TimexCollector
@@ -55,10 +57,12 @@ COLLECTORS: dict[str, type[Collector]] = {
         OsCollector,
         PressureCollector,
         ProcessesCollector,
+        RpiCollector,
         SchedstatCollector,
         SockstatCollector,
         SoftnetCollector,
         StatCollector,
+        TextfileCollector,
         ThermalZoneCollector,
         TimeCollector,
         TimexCollector,

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "install-node.sh"
@@ -34,7 +35,8 @@ def test_dry_run_of_a_compute_node():
     ]
     assert commands[-1] == "systemctl enable --now dispycluster-exporter dispycluster-node"
     assert "systemctl daemon-reload" in commands
-    assert not any("web" in c for c in commands)
+    # Not just "web": the checkout's own path may contain it.
+    assert not any("dispycluster-web" in c or c.endswith("/web.env") for c in commands)
 
 
 def test_dry_run_of_the_master_adds_the_web_service_and_its_env_file():
@@ -111,3 +113,42 @@ def test_bad_options_are_refused_with_a_message(args: list[str], message: str):
 
 def test_script_is_valid_bash():
     assert subprocess.run(["bash", "-n", str(SCRIPT)], check=False).returncode == 0
+
+
+def test_tls_and_basic_auth_write_the_exporters_web_config(tmp_path: Path):
+    cert, key = tmp_path / "node.pem", tmp_path / "node's.key"
+    cert.write_text("cert")
+    key.write_text("key")
+    result = _run(
+        "--dry-run", "--tls-cert", str(cert), "--tls-key", str(key), "--basic-auth-user", "prometheus"
+    )
+    assert result.returncode == 0, result.stderr
+    written = result.stdout.split("+ write /etc/dispycluster/exporter-web.yml (0640 root:dispycluster):\n")[1]
+    config = yaml.safe_load(written.split("\n+ ")[0])
+    assert config == {
+        "tls_server_config": {"cert_file": str(cert), "key_file": str(key)},
+        "basic_auth_users": {"prometheus": "<bcrypt hash of the password>"},
+    }
+    assert (
+        "add --web.config.file=/etc/dispycluster/exporter-web.yml to EXPORTER_ARGS in"
+        " /etc/dispycluster/exporter.env" in _commands(result)
+    )
+
+
+def test_no_web_config_without_the_flags():
+    assert "exporter-web.yml" not in _run("--dry-run").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tls-cert", "/etc/hostname"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "cert.pem", "--tls-key", "/etc/hostname"], "need absolute paths"),
+        (["--tls-cert", "/nonexistent.pem", "--tls-key", "/etc/hostname"], "cannot read '/nonexistent.pem'"),
+        (["--basic-auth-user", "pro: metheus"], "--basic-auth-user takes letters"),
+    ],
+)
+def test_bad_web_config_options_are_refused(args: list[str], message: str):
+    result = _run("--dry-run", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
