@@ -64,6 +64,7 @@ class Config:
     netdev_device_exclude: re.Pattern[str] | None = None
     cpu_guest: bool = True
     vmstat_fields: re.Pattern[str] | None = DEFAULT_VMSTAT_FIELDS
+    powersupply_ignored: re.Pattern[str] | None = None
 
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter import __version__, config
-from exporter.collectors import COLLECTORS
+from exporter.collectors import COLLECTORS, DEFAULT_ENABLED
 from exporter.config import Config, Paths
 
 DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m)?$")
+DEFAULT_STATE = {True: "enabled", False: "disabled"}
 UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 
 
@@ -122,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=f"collector_{name}",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help=f"enable the {name} collector (default: enabled)",
+            help=f"enable the {name} collector (default: {DEFAULT_STATE[name in DEFAULT_ENABLED]})",
         )
     options = parser.add_argument_group("collector options")
     options.add_argument(
@@ -175,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=config.VMSTAT_FIELDS,
         help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
     )
+    options.add_argument(
+        "--collector.powersupply.ignored-supplies",
+        dest="powersupply_ignored",
+        type=regex,
+        default="^$",
+        help="regexp of power supplies to ignore (default: %(default)s)",
+    )
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -192,7 +200,8 @@ def parse(argv: Sequence[str] | None = None) -> Options:
     enabled = [
         name
         for name in sorted(COLLECTORS)
-        if (choice := getattr(args, f"collector_{name}")) or (choice is None and not args.disable_defaults)
+        if (choice := getattr(args, f"collector_{name}"))
+        or (choice is None and not args.disable_defaults and name in DEFAULT_ENABLED)
     ]
     return Options(
         listen_address=args.listen_address,
@@ -208,6 +217,7 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             netdev_device_exclude=args.netdev_device_exclude,
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
+            powersupply_ignored=args.powersupply_ignored,
         ),
         log_level=args.log_level,
     )

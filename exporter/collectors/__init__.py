@@ -1,20 +1,28 @@
-"""The collector registry: every collector by its node_exporter name, all enabled by default."""
+"""The collector registry: every collector by its node_exporter name, and which ones run by default.
+
+A collector is enabled by default unless its class says `default_enabled = False`, as upstream's are.
+"""
 
 from __future__ import annotations
 
 from exporter.collectors.base import Collector
+from exporter.collectors.bonding import BondingCollector
 from exporter.collectors.cpu import CpuCollector
+from exporter.collectors.cpufreq import CpufreqCollector
 from exporter.collectors.diskstats import DiskstatsCollector
 from exporter.collectors.dispy import DispyCollector
+from exporter.collectors.edac import EdacCollector
 from exporter.collectors.entropy import EntropyCollector
 from exporter.collectors.filefd import FilefdCollector
 from exporter.collectors.filesystem import FilesystemCollector
 from exporter.collectors.hwmon import HwmonCollector
 from exporter.collectors.loadavg import LoadavgCollector
+from exporter.collectors.mdadm import MdadmCollector
 from exporter.collectors.meminfo import MeminfoCollector
 from exporter.collectors.netclass import NetclassCollector
 from exporter.collectors.netdev import NetdevCollector
 from exporter.collectors.os import OsCollector
+from exporter.collectors.powersupplyclass import PowerSupplyClassCollector
 from exporter.collectors.pressure import PressureCollector
 from exporter.collectors.stat import StatCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
@@ -22,22 +30,28 @@ from exporter.collectors.time import TimeCollector
 from exporter.collectors.timex import TimexCollector
 from exporter.collectors.uname import UnameCollector
 from exporter.collectors.vmstat import VmstatCollector
+from exporter.collectors.watchdog import WatchdogCollector
 
 COLLECTORS: dict[str, type[Collector]] = {
     cls.name: cls
     for cls in (
+        BondingCollector,
         CpuCollector,
+        CpufreqCollector,
         DiskstatsCollector,
         DispyCollector,
+        EdacCollector,
         EntropyCollector,
         FilefdCollector,
         FilesystemCollector,
         HwmonCollector,
         LoadavgCollector,
+        MdadmCollector,
         MeminfoCollector,
         NetclassCollector,
         NetdevCollector,
         OsCollector,
+        PowerSupplyClassCollector,
         PressureCollector,
         StatCollector,
         ThermalZoneCollector,
@@ -45,7 +59,11 @@ COLLECTORS: dict[str, type[Collector]] = {
         TimexCollector,
         UnameCollector,
         VmstatCollector,
+        WatchdogCollector,
     )
 }
+DEFAULT_ENABLED: frozenset[str] = frozenset(
+    name for name, cls in COLLECTORS.items() if getattr(cls, "default_enabled", True)
+)
 
-__all__ = ["COLLECTORS", "Collector"]
+__all__ = ["COLLECTORS", "DEFAULT_ENABLED", "Collector"]

@@ -48,6 +48,18 @@ def read_text(path: str | Path) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+def parse_int(text: str, source: str | Path) -> int:
+    """An integer sysfs/procfs value; a ValueError that names where it came from otherwise."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{source}: expected an integer, got {text.strip()!r}") from None
+
+
+def read_int(path: str | Path) -> int:
+    return parse_int(read_text(path), path)
+
+
 def read_stripped(path: str | Path) -> str | None:
     """A sysfs attribute without its newline; None when it is absent or unreadable (EINVAL, ENODATA...)."""
     try:
