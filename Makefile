@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8085
 
 # Debian packages the test suite drives as real processes (installed only when missing, only as root).
-SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium systemd postgresql
+SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium systemd postgresql dbus-daemon
 
 .PHONY: install system-deps run test lint bench dashboards alerts clean
 

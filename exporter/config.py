@@ -18,6 +18,8 @@ DISKSTATS_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 # Upstream exports every interface, loopback included.
 NETDEV_DEVICE_EXCLUDE = ""
 VMSTAT_FIELDS = r"^(oom_kill|pgpg|pswp|pg.*fault).*"
+SYSTEMD_UNIT_INCLUDE = r".+"
+SYSTEMD_UNIT_EXCLUDE = r".+\.(automount|device|mount|scope|slice)"
 DEFAULT_MOUNT_POINTS_EXCLUDE = re.compile(MOUNT_POINTS_EXCLUDE)
 DEFAULT_FS_TYPES_EXCLUDE = re.compile(FS_TYPES_EXCLUDE)
 DEFAULT_DISKSTATS_DEVICE_EXCLUDE = re.compile(DISKSTATS_DEVICE_EXCLUDE)
@@ -65,6 +67,12 @@ class Config:
     cpu_guest: bool = True
     vmstat_fields: re.Pattern[str] | None = DEFAULT_VMSTAT_FIELDS
     powersupply_ignored: re.Pattern[str] | None = None
+    # Matched against the whole unit name, as upstream anchors them.
+    systemd_unit_include: re.Pattern[str] = re.compile(SYSTEMD_UNIT_INCLUDE)
+    systemd_unit_exclude: re.Pattern[str] = re.compile(SYSTEMD_UNIT_EXCLUDE)
+    systemd_restarts: bool = False
+    systemd_start_time: bool = False
+    systemd_tasks: bool = False
 
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:

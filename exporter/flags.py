@@ -35,6 +35,14 @@ def regex(pattern: str) -> re.Pattern[str] | None:
         raise argparse.ArgumentTypeError(f"invalid regular expression {pattern!r}: {error}") from None
 
 
+def unit_regex(pattern: str) -> re.Pattern[str]:
+    """A systemd unit pattern; it must match the whole unit name, as node_exporter anchors it."""
+    compiled = regex(pattern)
+    if compiled is None:
+        raise argparse.ArgumentTypeError("a systemd unit pattern cannot be empty")
+    return compiled
+
+
 def duration(text: str) -> float:
     """`5s`, `500ms`, `1m` or plain seconds, as node_exporter's durations are written."""
     match = DURATION.match(text.strip())
@@ -183,6 +191,32 @@ def build_parser() -> argparse.ArgumentParser:
         default="^$",
         help="regexp of power supplies to ignore (default: %(default)s)",
     )
+    options.add_argument(
+        "--collector.systemd.unit-include",
+        dest="systemd_unit_include",
+        type=unit_regex,
+        default=config.SYSTEMD_UNIT_INCLUDE,
+        help="regexp of systemd units to include; a unit must match include and not exclude"
+        " (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.systemd.unit-exclude",
+        dest="systemd_unit_exclude",
+        type=unit_regex,
+        default=config.SYSTEMD_UNIT_EXCLUDE,
+        help="regexp of systemd units to exclude (default: %(default)s)",
+    )
+    for flag, what in (
+        ("restarts", "node_systemd_service_restart_total"),
+        ("start-time", "node_systemd_unit_start_time_seconds"),
+        ("task", "node_systemd_unit_tasks_current and node_systemd_unit_tasks_max"),
+    ):
+        options.add_argument(
+            f"--collector.systemd.enable-{flag}-metrics",
+            dest=f"systemd_{flag.replace('-', '_')}",
+            action="store_true",
+            help=f"export {what} (default: off)",
+        )
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -218,6 +252,11 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
             powersupply_ignored=args.powersupply_ignored,
+            systemd_unit_include=args.systemd_unit_include,
+            systemd_unit_exclude=args.systemd_unit_exclude,
+            systemd_restarts=args.systemd_restarts,
+            systemd_start_time=args.systemd_start_time,
+            systemd_tasks=args.systemd_task,
         ),
         log_level=args.log_level,
     )

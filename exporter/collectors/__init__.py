@@ -25,6 +25,7 @@ from exporter.collectors.os import OsCollector
 from exporter.collectors.powersupplyclass import PowerSupplyClassCollector
 from exporter.collectors.pressure import PressureCollector
 from exporter.collectors.stat import StatCollector
+from exporter.collectors.systemd import SystemdCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
 from exporter.collectors.time import TimeCollector
 from exporter.collectors.timex import TimexCollector
@@ -54,6 +55,7 @@ COLLECTORS: dict[str, type[Collector]] = {
         PowerSupplyClassCollector,
         PressureCollector,
         StatCollector,
+        SystemdCollector,
         ThermalZoneCollector,
         TimeCollector,
         TimexCollector,

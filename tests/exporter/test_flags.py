@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.collectors import COLLECTORS
+from exporter.collectors import DEFAULT_ENABLED
 from exporter.config import DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_VMSTAT_FIELDS
 from exporter.flags import parse
 
@@ -11,7 +11,9 @@ def test_defaults_are_node_exporters():
     options = parse([])
     assert options.listen_address == ":9100"
     assert options.telemetry_path == "/metrics"
-    assert options.collectors == sorted(COLLECTORS)
+    assert options.collectors == sorted(DEFAULT_ENABLED)
+    # Off by default upstream: asked for by name, never by default.
+    assert "systemd" not in options.collectors
     assert options.exporter_metrics
     assert options.config.paths.procfs == Path("/proc")
     assert options.config.mount_points_exclude == DEFAULT_MOUNT_POINTS_EXCLUDE
@@ -19,6 +21,28 @@ def test_defaults_are_node_exporters():
     assert options.config.mount_timeout == 5.0
     assert options.config.vmstat_fields == DEFAULT_VMSTAT_FIELDS
     assert {"timex", "vmstat", "filefd", "pressure", "entropy"} <= set(options.collectors)
+
+
+def test_systemd_on_demand_with_its_options():
+    options = parse(
+        [
+            "--collector.systemd",
+            "--collector.systemd.unit-include=dispy.+",
+            "--collector.systemd.enable-restarts-metrics",
+        ]
+    )
+    assert "systemd" in options.collectors
+    assert options.config.systemd_unit_include.pattern == "dispy.+"
+    assert options.config.systemd_unit_exclude.fullmatch("boot.mount")
+    assert options.config.systemd_restarts
+    assert not options.config.systemd_tasks
+    assert not options.config.systemd_start_time
+
+
+def test_an_empty_systemd_unit_pattern_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        parse(["--collector.systemd.unit-include="])
+    assert "a systemd unit pattern cannot be empty" in capsys.readouterr().err
 
 
 def test_collectors_can_be_turned_off_or_picked_from_nothing():
