@@ -2,17 +2,21 @@
 and, where this machine runs systemd, the real one."""
 
 import json
+import logging
 import os
 import re
 import subprocess
 from dataclasses import replace
 
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.collectors.systemd import SystemdCollector, parse_version
 from exporter.config import Config
+from exporter.scrape import NodeExporter
 from tests.exporter.systemd_bus import StandInSystemd, StandInUnit, private_bus, serving
-from tests.exporter.trees import key, samples, types
+from tests.exporter.trees import fixture_config, key, samples, types
 from tests.support.processes import require_binary
 
 USEC = 1_000_000
@@ -257,3 +261,40 @@ def test_unit_counts_agree_with_busctl(request, monkeypatch):
         expected[row[3]] = expected.get(row[3], 0) + 1
     summary = {dict(labels)["state"]: v for (m, labels), v in got.items() if m == "node_systemd_units"}
     assert {state: count for state, count in summary.items() if count} == expected
+
+
+class GarbledSystemd(StandInSystemd):
+    """Answers ListUnits with rows of the wrong shape, as no systemd does."""
+
+    def answer(self, path, interface, member, body):
+        if member == "ListUnits":
+            return "a(ss)", ([("ssh.service", "loaded")],)
+        return super().answer(path, interface, member, body)
+
+
+def scrape_with_systemd(address, monkeypatch, caplog):
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", address)
+    exporter = NodeExporter(fixture_config("rpi5"), ["systemd", "loadavg"], exporter_metrics=False)
+    with caplog.at_level(logging.ERROR):
+        text = generate_latest(exporter.registry()).decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    success = {s.labels["collector"]: s.value for s in families["node_scrape_collector_success"].samples}
+    return success, families, " ".join(record.getMessage() for record in caplog.records)
+
+
+def test_a_bus_without_systemd_fails_only_the_systemd_collector(tmp_path, monkeypatch, caplog):
+    with private_bus(tmp_path) as address:
+        success, families, log = scrape_with_systemd(address, monkeypatch, caplog)
+    assert success == {"systemd": 0.0, "loadavg": 1.0}
+    assert not any(name.startswith("node_systemd") for name in families)
+    assert "collector systemd failed" in log
+    assert "org.freedesktop.DBus.Error.ServiceUnknown" in log
+
+
+def test_a_garbled_answer_fails_only_the_systemd_collector(tmp_path, monkeypatch, caplog):
+    garbled = GarbledSystemd(version="252", virtualization="", system_state="running", units=[])
+    with private_bus(tmp_path) as address, serving(address, garbled):
+        success, families, log = scrape_with_systemd(address, monkeypatch, caplog)
+    assert success == {"systemd": 0.0, "loadavg": 1.0}
+    assert not any(name.startswith("node_systemd") for name in families)
+    assert "collector systemd failed" in log
