@@ -67,6 +67,11 @@ class Config:
     cpu_guest: bool = True
     vmstat_fields: re.Pattern[str] | None = DEFAULT_VMSTAT_FIELDS
     powersupply_ignored: re.Pattern[str] | None = None
+    # node_exporter's device filters: ignored when the exclude matches or the include does not.
+    hwmon_chip_include: re.Pattern[str] | None = None
+    hwmon_chip_exclude: re.Pattern[str] | None = None
+    hwmon_sensor_include: re.Pattern[str] | None = None
+    hwmon_sensor_exclude: re.Pattern[str] | None = None
     # Matched against the whole unit name, as upstream anchors them.
     systemd_unit_include: re.Pattern[str] = re.compile(SYSTEMD_UNIT_INCLUDE)
     systemd_unit_exclude: re.Pattern[str] = re.compile(SYSTEMD_UNIT_EXCLUDE)
@@ -77,3 +82,8 @@ class Config:
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:
     return pattern is not None and pattern.search(value) is not None
+
+
+def filtered_out(include: re.Pattern[str] | None, exclude: re.Pattern[str] | None, value: str) -> bool:
+    """Left out by an include/exclude pair of node_exporter's device filters (unanchored, as Go's)."""
+    return excluded(exclude, value) or (include is not None and include.search(value) is None)

@@ -191,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="^$",
         help="regexp of power supplies to ignore (default: %(default)s)",
     )
+    for kind, example in (("chip", "platform_coretemp_0"), ("sensor", "platform_coretemp_0;temp1")):
+        for direction in ("include", "exclude"):
+            options.add_argument(
+                f"--collector.hwmon.{kind}-{direction}",
+                dest=f"hwmon_{kind}_{direction}",
+                type=regex,
+                default="",
+                help=f"regexp of hwmon {kind}s to {direction}, matched against `{example}`-like names"
+                " (default: none)",
+            )
     options.add_argument(
         "--collector.systemd.unit-include",
         dest="systemd_unit_include",
@@ -252,6 +262,10 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
             powersupply_ignored=args.powersupply_ignored,
+            hwmon_chip_include=args.hwmon_chip_include,
+            hwmon_chip_exclude=args.hwmon_chip_exclude,
+            hwmon_sensor_include=args.hwmon_sensor_include,
+            hwmon_sensor_exclude=args.hwmon_sensor_exclude,
             systemd_unit_include=args.systemd_unit_include,
             systemd_unit_exclude=args.systemd_unit_exclude,
             systemd_restarts=args.systemd_restarts,

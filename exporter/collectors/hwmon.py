@@ -15,7 +15,7 @@ from typing import ClassVar
 from prometheus_client.core import Metric
 
 from exporter.collectors.base import Family, gauge, read_stripped
-from exporter.config import Config
+from exporter.config import Config, filtered_out
 
 # Greedy like node_exporter's: `beep_enable` and `update_interval` are sensor types of their own.
 SENSOR_FILE = re.compile(r"^(?P<type>[^0-9]+)(?P<num>[0-9]*)?(?:_(?P<element>.+))?$")
@@ -176,6 +176,7 @@ class HwmonCollector:
 
     def __init__(self, config: Config) -> None:
         self._dir = config.paths.sys("class", "hwmon")
+        self._config = config
 
     def collect(self) -> list[Metric]:
         families: dict[str, Family] = {}
@@ -186,11 +187,17 @@ class HwmonCollector:
             "node_hwmon_sensor_label", "Label for given chip and sensor", ["chip", "label", "sensor"]
         )
         hwmon_dirs = [path for path in sorted(self._dir.iterdir()) if path.is_dir()]
+        config = self._config
         for hwmon_dir, chip in chip_names(hwmon_dirs).items():
+            if filtered_out(config.hwmon_chip_include, config.hwmon_chip_exclude, chip):
+                continue
             name = clean(read_stripped(hwmon_dir / "name") or "")
             if name:
                 chips.add_metric([chip, name], 1.0)
             for sensor, elements in sorted(sensor_files(hwmon_dir).items()):
+                # Sensors are filtered as `chip;sensor`, so that one chip's temp3 can be left out alone.
+                if filtered_out(config.hwmon_sensor_include, config.hwmon_sensor_exclude, f"{chip};{sensor}"):
+                    continue
                 kind = SENSOR_FILE.match(sensor)["type"]  # type: ignore[index]
                 label = elements.get("label")
                 if label is not None:

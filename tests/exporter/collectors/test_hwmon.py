@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from exporter.collectors.hwmon import HwmonCollector, chip_names, readings
@@ -212,3 +214,19 @@ def test_two_chips_on_one_device_get_their_name_appended(tmp_path):
         first: "platform_asus_nb_wmi_asus",
         second: "platform_asus_nb_wmi_asus_fan",
     }
+
+
+def test_chip_and_sensor_filters_as_node_exporters():
+    chips_only = fixture_config("x86-server", hwmon_chip_include=re.compile("nvme"))
+    assert {dict(labels)["chip"] for _, labels in samples(HwmonCollector(chips_only).collect())} == {
+        "nvme_nvme0",
+        "nvme_nvme1",
+    }
+    no_core_1 = fixture_config("x86-server", hwmon_sensor_exclude=re.compile("^platform_coretemp_0;temp3$"))
+    got = samples(HwmonCollector(no_core_1).collect())
+    assert key("node_hwmon_temp_celsius", chip="platform_coretemp_0", sensor="temp2") in got
+    assert not any(
+        dict(labels).get("sensor") == "temp3" and "coretemp" in dict(labels)["chip"] for _, labels in got
+    )
+    # The chip's name annotation stays: only the sensor is left out.
+    assert key("node_hwmon_chip_names", chip="platform_coretemp_0", chip_name="coretemp") in got
