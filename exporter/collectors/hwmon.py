@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from pathlib import Path
 from typing import ClassVar
 
 from prometheus_client.core import Metric
@@ -45,24 +44,24 @@ def clean(name: str) -> str:
     return UNSAFE.sub("_", name.strip().lower()).strip("_")
 
 
-def device_chip_name(hwmon_dir: Path) -> str:
+def device_chip_name(hwmon_dir: str) -> str:
     """`<bus>_<device>` from the resolved device link, else the name file, else `hwmonN`."""
-    device = hwmon_dir / "device"
-    if device.exists():
-        resolved = Path(os.path.realpath(device))
-        bus, dev = clean(resolved.parent.name), clean(resolved.name)
+    device = f"{hwmon_dir}/device"
+    if os.path.exists(device):
+        bus_path, dev = os.path.split(os.path.realpath(device))
+        bus, dev = clean(os.path.basename(bus_path)), clean(dev)
         if bus and dev:
             return f"{bus}_{dev}"
         if dev:
             return dev
-    name = clean(read_stripped(hwmon_dir / "name") or "")
-    return name or clean(Path(os.path.realpath(hwmon_dir)).name)
+    name = clean(read_stripped(f"{hwmon_dir}/name") or "")
+    return name or clean(os.path.basename(os.path.realpath(hwmon_dir)))
 
 
-def chip_names(hwmon_dirs: list[Path]) -> dict[Path, str]:
-    """Each chip's label; chips sharing a device get their `name` (or `hwmonN`) appended to stay apart."""
+def chip_names(hwmon_dirs: list[str]) -> dict[str, tuple[str, str]]:
+    """Each chip's label and its `name` file; chips sharing a device get that name (or `hwmonN`) appended."""
     base = {directory: device_chip_name(directory) for directory in hwmon_dirs}
-    names = {directory: (read_stripped(directory / "name") or "") for directory in hwmon_dirs}
+    names = {directory: (read_stripped(f"{directory}/name") or "") for directory in hwmon_dirs}
     chips = Counter(base.values())
     pairs = Counter((base[d], names[d]) for d in hwmon_dirs)
     result = {}
@@ -71,24 +70,24 @@ def chip_names(hwmon_dirs: list[Path]) -> dict[Path, str]:
         if chips[chip] > 1:
             suffix = clean(names[directory])
             if not suffix or pairs[(chip, names[directory])] > 1:
-                suffix = clean(directory.name)
+                suffix = clean(os.path.basename(directory))
             chip = f"{chip}_{suffix}"
-        result[directory] = chip
+        result[directory] = (chip, names[directory])
     return result
 
 
-def sensor_files(hwmon_dir: Path) -> dict[str, dict[str, str]]:
+def sensor_files(hwmon_dir: str) -> dict[str, dict[str, str]]:
     """sensor (`temp1`) → element (`input`, `max`, `label`, `` for a bare file...) → raw value."""
     sensors: dict[str, dict[str, str]] = {}
     # Old drivers keep their attributes in the device directory instead.
-    for directory in (hwmon_dir, hwmon_dir / "device"):
-        if not directory.is_dir():
+    for directory in (hwmon_dir, f"{hwmon_dir}/device"):
+        if not os.path.isdir(directory):
             continue
         for entry in os.scandir(directory):
             match = SENSOR_FILE.match(entry.name)
             if match is None or match["type"] not in SENSOR_TYPES or not entry.is_file():
                 continue
-            value = read_stripped(Path(entry.path))
+            value = read_stripped(entry.path)
             if value is not None:
                 # A bare `temp` file is sensor `temp0` (a Pi's thermal_zone0, seen through its device link).
                 sensor = match["type"] + str(int(match["num"] or "0"))
@@ -186,12 +185,14 @@ class HwmonCollector:
         labels = gauge(
             "node_hwmon_sensor_label", "Label for given chip and sensor", ["chip", "label", "sensor"]
         )
-        hwmon_dirs = [path for path in sorted(self._dir.iterdir()) if path.is_dir()]
+        # Listing the class directory makes a missing or broken one a failed collector ("no data" if absent).
+        entries = sorted(os.listdir(self._dir))
+        hwmon_dirs = [path for entry in entries if os.path.isdir(path := f"{self._dir}/{entry}")]
         config = self._config
-        for hwmon_dir, chip in chip_names(hwmon_dirs).items():
+        for hwmon_dir, (chip, raw_name) in chip_names(hwmon_dirs).items():
             if filtered_out(config.hwmon_chip_include, config.hwmon_chip_exclude, chip):
                 continue
-            name = clean(read_stripped(hwmon_dir / "name") or "")
+            name = clean(raw_name)
             if name:
                 chips.add_metric([chip, name], 1.0)
             for sensor, elements in sorted(sensor_files(hwmon_dir).items()):

@@ -41,6 +41,10 @@ MIN_VERSION_SYSTEM_STATE = 212
 BATCH = 64
 TIMEOUT = 10.0
 NO_LIMIT = 2**64 - 1
+SOCKET_COUNTS = ("NAccepted", "NConnections", "NRefused")
+INTERFACES = {kind: f"{SYSTEMD}.{kind.capitalize()}" for kind in ("service", "mount", "socket", "timer")}
+# (object path, interface, property) → value, None where systemd answered with an error.
+Reads = dict[tuple[str, str, str], Any]
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,11 @@ def unit_summary(units: list[Unit]) -> dict[str, float]:
     return summary
 
 
+def variant(result: Any) -> Any:
+    """The value of a Properties.Get reply body (one variant: signature, value); None for an error reply."""
+    return None if isinstance(result, DBusErrorResponse) else result[0][1]
+
+
 class Bus:
     """Method calls on one connection, sent in batches and answered in any order."""
 
@@ -110,20 +119,13 @@ class Bus:
             results.extend(replies[serial] for serial in serials)
         return results
 
-    def call(self, message: Message) -> Any:
-        (result,) = self.call_many([message])
-        if isinstance(result, DBusErrorResponse):
-            raise result
-        return result
-
     def properties(self, requests: list[tuple[str, str, str]]) -> list[Any]:
         """Values of (object path, interface, property); None where systemd answered with an error."""
         messages = [
             Properties(DBusAddress(path, bus_name=SYSTEMD, interface=interface)).get(name)
             for path, interface, name in requests
         ]
-        # Each reply body is one variant: (signature, value).
-        return [None if isinstance(r, DBusErrorResponse) else r[0][1] for r in self.call_many(messages)]
+        return [variant(result) for result in self.call_many(messages)]
 
 
 class SystemdCollector:
@@ -150,12 +152,19 @@ class SystemdCollector:
             connection.close()
 
     def _collect(self, bus: Bus) -> Iterator[Family]:
-        version_text, virtualization = bus.properties(
+        # Two round trips in all: the manager's properties with the unit list, then every unit property.
+        manager = Properties(MANAGER)
+        version_reply, virtualization_reply, state_reply, listed = bus.call_many(
             [
-                (MANAGER.object_path, MANAGER.interface, "Version"),
-                (MANAGER.object_path, MANAGER.interface, "Virtualization"),
+                manager.get("Version"),
+                manager.get("Virtualization"),
+                manager.get("SystemState"),
+                new_method_call(MANAGER, "ListUnits"),
             ]
         )
+        if isinstance(listed, DBusErrorResponse):
+            raise listed
+        version_text, virtualization, state = map(variant, (version_reply, virtualization_reply, state_reply))
         version, version_label = parse_version(version_text or "")
         family = gauge("node_systemd_version", "Detected systemd version", ["version"])
         family.add_metric([version_label], version)
@@ -166,23 +175,25 @@ class SystemdCollector:
         family.add_metric(["unknown" if virtualization is None else virtualization or "none"], 1.0)
         yield family
 
-        units = parse_units(bus.call(new_method_call(MANAGER, "ListUnits"))[0])
+        units = parse_units(listed[0])
         family = gauge("node_systemd_units", "Summary of systemd unit states", ["state"])
-        for state, count in unit_summary(units).items():
-            family.add_metric([state], count)
+        for unit_state, count in unit_summary(units).items():
+            family.add_metric([unit_state], count)
         yield family
 
         units = selected(units, self._include, self._exclude)
-        yield from self._unit_states(bus, units)
+        recent = version >= MIN_VERSION_SYSTEM_STATE
+        wanted = self._wanted(units, recent)
+        read = dict(zip(wanted, bus.properties(wanted), strict=True))
+        yield from self._unit_states(units, read)
         if self._start_time:
-            yield self._start_times(bus, units)
+            yield self._start_times(units, read)
         if self._tasks:
-            yield from self._task_counts(bus, units)
-        if version >= MIN_VERSION_SYSTEM_STATE:
-            yield self._timers(bus, units)
-        yield from self._sockets(bus, units)
-        if version >= MIN_VERSION_SYSTEM_STATE:
-            (state,) = bus.properties([(MANAGER.object_path, MANAGER.interface, "SystemState")])
+            yield from self._task_counts(units, read)
+        if recent:
+            yield self._timers(units, read)
+        yield from self._sockets(units, read)
+        if recent:
             if state is None:
                 raise RuntimeError("systemd did not answer its SystemState")
             family = gauge(
@@ -192,39 +203,48 @@ class SystemdCollector:
             family.add_metric([], 1.0 if state == "running" else 0.0)
             yield family
 
-    def _unit_states(self, bus: Bus, units: list[Unit]) -> Iterator[Family]:
-        # A service's or mount's Type labels its states (`simple`, `forking`, `notify`...).
-        typed = [u for u in units if u.name.endswith((".service", ".mount"))]
-        interfaces = {".service": f"{SYSTEMD}.Service", ".mount": f"{SYSTEMD}.Mount"}
-        types = bus.properties([(u.path, interfaces[u.name[u.name.rindex(".") :]], "Type") for u in typed])
-        type_of = {u.name: t or "" for u, t in zip(typed, types, strict=True)}
+    def _wanted(self, units: list[Unit], recent: bool) -> list[tuple[str, str, str]]:
+        """(object path, interface, property) of every unit property this scrape reads."""
+        wanted = []
+        for unit in units:
+            kind = unit.name[unit.name.rfind(".") + 1 :]
+            if kind in ("service", "mount"):
+                # A service's or mount's Type labels its states (`simple`, `forking`, `notify`...).
+                wanted.append((unit.path, INTERFACES[kind], "Type"))
+            if kind == "service":
+                wanted += [(unit.path, INTERFACES[kind], p) for p in ("NRestarts",) if self._restarts]
+                wanted += [
+                    (unit.path, INTERFACES[kind], p) for p in ("TasksCurrent", "TasksMax") if self._tasks
+                ]
+            if self._start_time and unit.active_state == "active":
+                wanted.append((unit.path, f"{SYSTEMD}.Unit", "ActiveEnterTimestamp"))
+            if kind == "timer" and recent:
+                wanted.append((unit.path, INTERFACES[kind], "LastTriggerUSec"))
+            if kind == "socket":
+                wanted += [
+                    (unit.path, INTERFACES[kind], p) for p in ("NAccepted", "NConnections", "NRefused")
+                ]
+        return wanted
+
+    def _unit_states(self, units: list[Unit], read: Reads) -> Iterator[Family]:
         family = gauge("node_systemd_unit_state", "Systemd unit", ["name", "state", "type"])
         for unit in units:
+            kind = unit.name[unit.name.rfind(".") + 1 :]
+            unit_type = read.get((unit.path, INTERFACES.get(kind, ""), "Type")) or ""
             for state in UNIT_STATES:
-                family.add_metric(
-                    [unit.name, state, type_of.get(unit.name, "")], float(state == unit.active_state)
-                )
+                family.add_metric([unit.name, state, unit_type], float(state == unit.active_state))
         yield family
         if self._restarts:
-            services = [u for u in units if u.name.endswith(".service")]
-            restarts = bus.properties([(u.path, f"{SYSTEMD}.Service", "NRestarts") for u in services])
             family = counter(
                 "node_systemd_service_restart_total", "Service unit count of Restart triggers", ["name"]
             )
-            for unit, count in zip(services, restarts, strict=True):
-                if count is not None:  # NRestarts came with systemd 235
+            for unit in units:
+                count = read.get((unit.path, f"{SYSTEMD}.Service", "NRestarts"))
+                if count is not None:  # services only; NRestarts came with systemd 235
                     family.add_metric([unit.name], float(count))
             yield family
 
-    def _start_times(self, bus: Bus, units: list[Unit]) -> Family:
-        active = [u for u in units if u.active_state == "active"]
-        stamps = dict(
-            zip(
-                (u.name for u in active),
-                bus.properties([(u.path, f"{SYSTEMD}.Unit", "ActiveEnterTimestamp") for u in active]),
-                strict=True,
-            )
-        )
+    def _start_times(self, units: list[Unit], read: Reads) -> Family:
         family = gauge(
             "node_systemd_unit_start_time_seconds",
             "Start time of the unit since unix epoch in seconds.",
@@ -233,43 +253,34 @@ class SystemdCollector:
         for unit in units:
             if unit.active_state != "active":
                 family.add_metric([unit.name], 0.0)
-            elif stamps[unit.name] is not None:
-                family.add_metric([unit.name], stamps[unit.name] / 1e6)
+            elif (stamp := read.get((unit.path, f"{SYSTEMD}.Unit", "ActiveEnterTimestamp"))) is not None:
+                family.add_metric([unit.name], stamp / 1e6)
         return family
 
-    def _task_counts(self, bus: Bus, units: list[Unit]) -> Iterator[Family]:
-        services = [u for u in units if u.name.endswith(".service")]
+    def _task_counts(self, units: list[Unit], read: Reads) -> Iterator[Family]:
         for prop, metric, documentation in (
             ("TasksCurrent", "node_systemd_unit_tasks_current", "Current number of tasks per Systemd unit"),
             ("TasksMax", "node_systemd_unit_tasks_max", "Maximum number of tasks per Systemd unit"),
         ):
             family = gauge(metric, documentation, ["name"])
-            values = bus.properties([(u.path, f"{SYSTEMD}.Service", prop) for u in services])
-            for unit, value in zip(services, values, strict=True):
+            for unit in units:
+                value = read.get((unit.path, f"{SYSTEMD}.Service", prop))
                 # systemd answers 2^64-1 for "no limit" / "not counted".
                 if value is not None and value != NO_LIMIT:
                     family.add_metric([unit.name], float(value))
             yield family
 
-    def _timers(self, bus: Bus, units: list[Unit]) -> Family:
-        timers = [u for u in units if u.name.endswith(".timer")]
+    def _timers(self, units: list[Unit], read: Reads) -> Family:
         family = gauge(
             "node_systemd_timer_last_trigger_seconds", "Seconds since epoch of last trigger.", ["name"]
         )
-        triggers = bus.properties([(u.path, f"{SYSTEMD}.Timer", "LastTriggerUSec") for u in timers])
-        for unit, usec in zip(timers, triggers, strict=True):
+        for unit in units:
+            usec = read.get((unit.path, f"{SYSTEMD}.Timer", "LastTriggerUSec"))
             if usec is not None:
                 family.add_metric([unit.name], usec / 1e6)
         return family
 
-    def _sockets(self, bus: Bus, units: list[Unit]) -> Iterator[Family]:
-        sockets = [u for u in units if u.name.endswith(".socket")]
-        requests = [
-            (u.path, f"{SYSTEMD}.Socket", p)
-            for u in sockets
-            for p in ("NAccepted", "NConnections", "NRefused")
-        ]
-        values = bus.properties(requests)
+    def _sockets(self, units: list[Unit], read: Reads) -> Iterator[Family]:
         accepted = counter(
             "node_systemd_socket_accepted_connections_total",
             "Total number of accepted socket connections",
@@ -284,8 +295,11 @@ class SystemdCollector:
             "Total number of refused socket connections",
             ["name"],
         )
-        for index, unit in enumerate(sockets):
-            n_accepted, n_connections, n_refused = values[3 * index : 3 * index + 3]
+        for unit in units:
+            n_accepted, n_connections, n_refused = (
+                read.get((unit.path, f"{SYSTEMD}.Socket", p))
+                for p in ("NAccepted", "NConnections", "NRefused")
+            )
             # As upstream: a socket whose counts cannot be read is skipped; NRefused came with systemd 239.
             if n_accepted is None:
                 continue

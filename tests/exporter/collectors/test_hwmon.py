@@ -210,9 +210,9 @@ def test_two_chips_on_one_device_get_their_name_appended(tmp_path):
         directory.mkdir(parents=True)
         (directory / "name").write_text(name + "\n")
         (directory / "device").symlink_to("../..")
-    assert chip_names([first, second]) == {
-        first: "platform_asus_nb_wmi_asus",
-        second: "platform_asus_nb_wmi_asus_fan",
+    assert chip_names([str(first), str(second)]) == {
+        str(first): ("platform_asus_nb_wmi_asus", "asus"),
+        str(second): ("platform_asus_nb_wmi_asus_fan", "asus_fan"),
     }
 
 
