@@ -6,8 +6,8 @@ as node_exporter's does. A counter file that cannot be read fails the collector.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 from typing import ClassVar
 
 from prometheus_client.core import Metric
@@ -20,24 +20,24 @@ CSROW = re.compile(r"^csrow(\d+)$")
 CHANNEL = re.compile(r"^ch(\d+)_ce_count$")
 
 
-def read_count(path: Path) -> float:
+def read_count(path: str) -> float:
     return float(read_int(path))
 
 
-def dimm_label(csrow: Path, channel: str) -> str:
+def dimm_label(csrow: str, channel: str) -> str:
     """The DIMM's label as node_exporter rewrites it; `unknown` when the driver has none."""
-    label = read_stripped(csrow / f"ch{channel}_dimm_label")
+    label = read_stripped(f"{csrow}/ch{channel}_dimm_label")
     if label is None:
         return "unknown"
     return label.replace("#", "").replace("csrow", "_csrow").replace("channel", "_channel")
 
 
-def numbered(directory: Path, pattern: re.Pattern[str]) -> list[tuple[str, Path]]:
+def numbered(directory: str, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
     """(number, path) of the entries named by `pattern`, in glob order."""
-    if not directory.is_dir():
+    if not os.path.isdir(directory):
         return []
     return sorted(
-        (m[1], directory / m[0]) for entry in directory.iterdir() if (m := pattern.match(entry.name))
+        (m[1], f"{directory}/{m[0]}") for entry in os.listdir(directory) if (m := pattern.match(entry))
     )
 
 
@@ -45,7 +45,7 @@ class EdacCollector:
     name: ClassVar[str] = "edac"
 
     def __init__(self, config: Config) -> None:
-        self._dir = config.paths.sys("devices", "system", "edac", "mc")
+        self._dir = str(config.paths.sys("devices", "system", "edac", "mc"))
 
     def collect(self) -> list[Metric]:
         ce = counter("node_edac_correctable_errors_total", "Total correctable memory errors.", ["controller"])
@@ -75,18 +75,18 @@ class EdacCollector:
             channel_labels,
         )
         for controller, mc in numbered(self._dir, CONTROLLER):
-            ce.add_metric([controller], read_count(mc / "ce_count"))
-            row_ce.add_metric([controller, "unknown"], read_count(mc / "ce_noinfo_count"))
-            ue.add_metric([controller], read_count(mc / "ue_count"))
-            row_ue.add_metric([controller, "unknown"], read_count(mc / "ue_noinfo_count"))
+            ce.add_metric([controller], read_count(f"{mc}/ce_count"))
+            row_ce.add_metric([controller, "unknown"], read_count(f"{mc}/ce_noinfo_count"))
+            ue.add_metric([controller], read_count(f"{mc}/ue_count"))
+            row_ue.add_metric([controller, "unknown"], read_count(f"{mc}/ue_noinfo_count"))
             for row, csrow in numbered(mc, CSROW):
-                row_ce.add_metric([controller, row], read_count(csrow / "ce_count"))
-                row_ue.add_metric([controller, row], read_count(csrow / "ue_count"))
+                row_ce.add_metric([controller, row], read_count(f"{csrow}/ce_count"))
+                row_ue.add_metric([controller, row], read_count(f"{csrow}/ue_count"))
                 for channel, path in numbered(csrow, CHANNEL):
                     labels = [controller, row, channel, dimm_label(csrow, channel)]
                     channel_ce.add_metric(labels, read_count(path))
                     # Few drivers count uncorrectable errors per channel: optional, as upstream.
-                    uncorrectable = csrow / f"ch{channel}_ue_count"
+                    uncorrectable = f"{csrow}/ch{channel}_ue_count"
                     raw = read_stripped(uncorrectable)
                     if raw is not None:
                         channel_ue.add_metric(labels, float(parse_int(raw, uncorrectable)))
