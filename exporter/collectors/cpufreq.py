@@ -1,7 +1,8 @@
 """CPU frequencies and the scaling governor from /sys/devices/system/cpu/cpuN/cpufreq (`node_cpu_*_hertz`).
 
 sysfs gives kHz; node_exporter exports hertz. Offline CPUs (listed in /sys/devices/system/cpu/offline) and
-CPUs without a cpufreq directory are left out; a machine where no CPU has one has no data.
+CPUs without a cpufreq directory are left out; a machine where no CPU has one (a VM) succeeds with no series,
+as node_exporter does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import ClassVar
 
 from prometheus_client.core import Metric
 
-from exporter.collectors.base import NoDataError, gauge, read_int, read_stripped, read_text
+from exporter.collectors.base import gauge, read_int, read_stripped, read_text
 from exporter.config import Config
 
 CPU_DIR = re.compile(r"^cpu(\d+)$")
@@ -69,12 +70,10 @@ class CpufreqCollector:
         governors = gauge(
             "node_cpu_scaling_governor", "Current enabled CPU frequency governor.", ["cpu", "governor"]
         )
-        found = False
         for cpu in cpus:
             cpufreq = f"{self._dir}/cpu{cpu}/cpufreq"
             if cpu in offline or not os.path.isdir(cpufreq):
                 continue
-            found = True
             for (filename, _, _), family in zip(FREQUENCIES, families, strict=True):
                 khz = read_khz(f"{cpufreq}/{filename}")
                 if khz is not None:
@@ -84,6 +83,4 @@ class CpufreqCollector:
                 available = read_stripped(f"{cpufreq}/scaling_available_governors") or ""
                 for name in available.split(" "):
                     governors.add_metric([str(cpu), name], 1.0 if name == governor else 0.0)
-        if not found:
-            raise NoDataError(f"no cpufreq directory under {self._dir}")
         return [*families, governors]

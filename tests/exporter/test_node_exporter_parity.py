@@ -24,6 +24,9 @@ COLLECTORS = [
     "stat",
 ]
 COLLECTORS += ["time", "uname", "os", "netclass", "timex", "vmstat", "filefd", "pressure", "entropy"]
+# Hardware collectors (what this machine lacks, both must report the same way: no data or nothing to list).
+HARDWARE = ["cpufreq", "edac", "bonding", "mdadm", "powersupplyclass"]
+COLLECTORS += HARDWARE
 # The same filters for both: Debian patches node_exporter's defaults (mount points, netdev's ^lo$).
 FILTERS = [
     f"--collector.filesystem.mount-points-exclude={config.MOUNT_POINTS_EXCLUDE}",
@@ -133,6 +136,12 @@ def test_same_types_label_names_and_label_values(side_by_side):
             continue
         # Devices and mounts may come and go between the scrapes: ours must match one of node_exporter's.
         assert our_samples.keys() in (their_samples.keys(), after[name][1].keys()), name
+
+
+def test_hardware_collectors_succeed_or_fail_as_node_exporters_do(side_by_side):
+    _, _, _, theirs_text, ours_text = side_by_side
+    theirs, ours = collector_success(theirs_text), collector_success(ours_text)
+    assert {name: ours[name] for name in HARDWARE} == {name: theirs[name] for name in HARDWARE}
 
 
 def test_values_within_tolerance(side_by_side):

@@ -108,7 +108,6 @@ HARDWARE = {
     "hwmon": "/sys/class/hwmon",
     "bonding": "/sys/class/net/bonding_masters",
     "mdadm": "/proc/mdstat",
-    "cpufreq": "/sys/devices/system/cpu/cpu0/cpufreq",
 }
 
 

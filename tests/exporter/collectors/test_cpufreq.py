@@ -1,6 +1,5 @@
 import pytest
 
-from exporter.collectors.base import NoDataError
 from exporter.collectors.cpufreq import CpufreqCollector, parse_cpu_list
 from exporter.config import Config, Paths
 from tests.exporter.trees import fixture_config, key, samples, types
@@ -59,8 +58,13 @@ def test_the_kernel_cpu_list_format(text, cpus):
     assert parse_cpu_list(text) == cpus
 
 
-def test_a_machine_without_cpufreq_has_no_data(tmp_path):
+def test_a_vm_without_cpufreq_succeeds_with_nothing_as_node_exporter(tmp_path):
     (tmp_path / "devices/system/cpu/cpu0").mkdir(parents=True)
     (tmp_path / "devices/system/cpu/offline").write_text("\n")
-    with pytest.raises(NoDataError):
+    assert samples(CpufreqCollector(Config(paths=Paths(sysfs=tmp_path))).collect()) == {}
+
+
+def test_no_offline_file_fails_as_node_exporter(tmp_path):
+    (tmp_path / "devices/system/cpu/cpu0").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError):
         CpufreqCollector(Config(paths=Paths(sysfs=tmp_path))).collect()
