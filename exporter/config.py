@@ -20,10 +20,17 @@ NETDEV_DEVICE_EXCLUDE = ""
 VMSTAT_FIELDS = r"^(oom_kill|pgpg|pswp|pg.*fault).*"
 SYSTEMD_UNIT_INCLUDE = r".+"
 SYSTEMD_UNIT_EXCLUDE = r".+\.(automount|device|mount|scope|slice)"
+NETSTAT_FIELDS = (
+    r"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)"
+    r"|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)"
+    r"|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)"
+    r"|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
+)
 DEFAULT_MOUNT_POINTS_EXCLUDE = re.compile(MOUNT_POINTS_EXCLUDE)
 DEFAULT_FS_TYPES_EXCLUDE = re.compile(FS_TYPES_EXCLUDE)
 DEFAULT_DISKSTATS_DEVICE_EXCLUDE = re.compile(DISKSTATS_DEVICE_EXCLUDE)
 DEFAULT_VMSTAT_FIELDS = re.compile(VMSTAT_FIELDS)
+DEFAULT_NETSTAT_FIELDS = re.compile(NETSTAT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -78,12 +85,18 @@ class Config:
     systemd_restarts: bool = False
     systemd_start_time: bool = False
     systemd_tasks: bool = False
+    netstat_fields: re.Pattern[str] | None = DEFAULT_NETSTAT_FIELDS
+    arp_device_include: re.Pattern[str] | None = None
+    arp_device_exclude: re.Pattern[str] | None = None
+    interrupts_name_include: re.Pattern[str] | None = None
+    interrupts_name_exclude: re.Pattern[str] | None = None
+    interrupts_include_zeros: bool = True
 
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:
     return pattern is not None and pattern.search(value) is not None
 
 
-def filtered_out(include: re.Pattern[str] | None, exclude: re.Pattern[str] | None, value: str) -> bool:
-    """Left out by an include/exclude pair of node_exporter's device filters (unanchored, as Go's)."""
+def ignored(value: str, exclude: re.Pattern[str] | None, include: re.Pattern[str] | None) -> bool:
+    """node_exporter's include/exclude pair of filters (at most one is set): whether `value` is left out."""
     return excluded(exclude, value) or (include is not None and include.search(value) is None)

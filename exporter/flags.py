@@ -184,6 +184,66 @@ def build_parser() -> argparse.ArgumentParser:
         default=config.VMSTAT_FIELDS,
         help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
     )
+    add_proc_options(options)
+    add_sys_options(options)
+    parser.add_argument(
+        "--log.level",
+        dest="log_level",
+        choices=["debug", "info", "warn", "error"],
+        default="info",
+        help="only log messages with the given severity or above (default: %(default)s)",
+    )
+    parser.add_argument("--version", action="version", version=f"dispycluster-exporter {__version__}")
+    return parser
+
+
+def add_include_exclude(options: argparse._ArgumentGroup, flag: str, dest: str, what: str) -> None:
+    """node_exporter's pair of filters `<flag>-include` / `<flag>-exclude`, one or the other."""
+    group = options.add_mutually_exclusive_group()
+    for kind, other, verb in (("include", "exclude", "exported"), ("exclude", "include", "left out")):
+        group.add_argument(
+            f"{flag}-{kind}",
+            dest=f"{dest}_{kind}",
+            type=regex,
+            default=None,
+            help=f"regexp of {what} {verb} (mutually exclusive with {flag}-{other})",
+        )
+
+
+def add_proc_options(options: argparse._ArgumentGroup) -> None:
+    """The options of the netstat, arp and interrupts collectors, with node_exporter's names and defaults."""
+    options.add_argument(
+        "--collector.netstat.fields",
+        dest="netstat_fields",
+        type=regex,
+        default=config.NETSTAT_FIELDS,
+        help="regexp of /proc/net/{netstat,snmp,snmp6} fields (Protocol_Field) to export (empty: all)"
+        " (default: %(default)s)",
+    )
+    add_include_exclude(options, "--collector.arp.device", "arp_device", "devices whose ARP entries are")
+    add_include_exclude(
+        options,
+        "--collector.interrupts.name",
+        "interrupts_name",
+        "interrupts (matched against `name;info;devices`) that are",
+    )
+    options.add_argument(
+        "--collector.interrupts.include-zeros",
+        dest="interrupts_include_zeros",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="export per-CPU interrupt counts that are zero (default: on)",
+    )
+
+
+def add_sys_options(options: argparse._ArgumentGroup) -> None:
+    """The options of the hwmon, powersupplyclass and systemd collectors, with node_exporter's names."""
+    add_include_exclude(
+        options, "--collector.hwmon.chip", "hwmon_chip", "hwmon chips (`platform_coretemp_0`)"
+    )
+    add_include_exclude(
+        options, "--collector.hwmon.sensor", "hwmon_sensor", "hwmon sensors (matched as `chip;sensor`)"
+    )
     options.add_argument(
         "--collector.powersupply.ignored-supplies",
         dest="powersupply_ignored",
@@ -191,16 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="^$",
         help="regexp of power supplies to ignore (default: %(default)s)",
     )
-    for kind, example in (("chip", "platform_coretemp_0"), ("sensor", "platform_coretemp_0;temp1")):
-        for direction in ("include", "exclude"):
-            options.add_argument(
-                f"--collector.hwmon.{kind}-{direction}",
-                dest=f"hwmon_{kind}_{direction}",
-                type=regex,
-                default="",
-                help=f"regexp of hwmon {kind}s to {direction}, matched against `{example}`-like names"
-                " (default: none)",
-            )
     options.add_argument(
         "--collector.systemd.unit-include",
         dest="systemd_unit_include",
@@ -227,15 +277,6 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help=f"export {what} (default: off)",
         )
-    parser.add_argument(
-        "--log.level",
-        dest="log_level",
-        choices=["debug", "info", "warn", "error"],
-        default="info",
-        help="only log messages with the given severity or above (default: %(default)s)",
-    )
-    parser.add_argument("--version", action="version", version=f"dispycluster-exporter {__version__}")
-    return parser
 
 
 def parse(argv: Sequence[str] | None = None) -> Options:
@@ -261,6 +302,12 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             netdev_device_exclude=args.netdev_device_exclude,
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
+            netstat_fields=args.netstat_fields,
+            arp_device_include=args.arp_device_include,
+            arp_device_exclude=args.arp_device_exclude,
+            interrupts_name_include=args.interrupts_name_include,
+            interrupts_name_exclude=args.interrupts_name_exclude,
+            interrupts_include_zeros=args.interrupts_include_zeros,
             powersupply_ignored=args.powersupply_ignored,
             hwmon_chip_include=args.hwmon_chip_include,
             hwmon_chip_exclude=args.hwmon_chip_exclude,

@@ -5,8 +5,10 @@ A collector is enabled by default unless its class says `default_enabled = False
 
 from __future__ import annotations
 
+from exporter.collectors.arp import ArpCollector
 from exporter.collectors.base import Collector
 from exporter.collectors.bonding import BondingCollector
+from exporter.collectors.conntrack import ConntrackCollector
 from exporter.collectors.cpu import CpuCollector
 from exporter.collectors.cpufreq import CpufreqCollector
 from exporter.collectors.diskstats import DiskstatsCollector
@@ -16,14 +18,20 @@ from exporter.collectors.entropy import EntropyCollector
 from exporter.collectors.filefd import FilefdCollector
 from exporter.collectors.filesystem import FilesystemCollector
 from exporter.collectors.hwmon import HwmonCollector
+from exporter.collectors.interrupts import InterruptsCollector
 from exporter.collectors.loadavg import LoadavgCollector
 from exporter.collectors.mdadm import MdadmCollector
 from exporter.collectors.meminfo import MeminfoCollector
 from exporter.collectors.netclass import NetclassCollector
 from exporter.collectors.netdev import NetdevCollector
+from exporter.collectors.netstat import NetstatCollector
 from exporter.collectors.os import OsCollector
 from exporter.collectors.powersupplyclass import PowerSupplyClassCollector
 from exporter.collectors.pressure import PressureCollector
+from exporter.collectors.processes import ProcessesCollector
+from exporter.collectors.schedstat import SchedstatCollector
+from exporter.collectors.sockstat import SockstatCollector
+from exporter.collectors.softnet import SoftnetCollector
 from exporter.collectors.stat import StatCollector
 from exporter.collectors.systemd import SystemdCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
@@ -36,6 +44,8 @@ from exporter.collectors.watchdog import WatchdogCollector
 COLLECTORS: dict[str, type[Collector]] = {
     cls.name: cls
     for cls in (
+        ArpCollector,
+        ConntrackCollector,
         BondingCollector,
         CpuCollector,
         CpufreqCollector,
@@ -46,14 +56,20 @@ COLLECTORS: dict[str, type[Collector]] = {
         FilefdCollector,
         FilesystemCollector,
         HwmonCollector,
+        InterruptsCollector,
         LoadavgCollector,
         MdadmCollector,
         MeminfoCollector,
         NetclassCollector,
         NetdevCollector,
+        NetstatCollector,
         OsCollector,
         PowerSupplyClassCollector,
         PressureCollector,
+        ProcessesCollector,
+        SchedstatCollector,
+        SockstatCollector,
+        SoftnetCollector,
         StatCollector,
         SystemdCollector,
         ThermalZoneCollector,

@@ -14,7 +14,7 @@ from typing import ClassVar
 from prometheus_client.core import Metric
 
 from exporter.collectors.base import Family, gauge, read_stripped
-from exporter.config import Config, filtered_out
+from exporter.config import Config, ignored
 
 # Greedy like node_exporter's: `beep_enable` and `update_interval` are sensor types of their own.
 SENSOR_FILE = re.compile(r"^(?P<type>[^0-9]+)(?P<num>[0-9]*)?(?:_(?P<element>.+))?$")
@@ -190,14 +190,14 @@ class HwmonCollector:
         hwmon_dirs = [path for entry in entries if os.path.isdir(path := f"{self._dir}/{entry}")]
         config = self._config
         for hwmon_dir, (chip, raw_name) in chip_names(hwmon_dirs).items():
-            if filtered_out(config.hwmon_chip_include, config.hwmon_chip_exclude, chip):
+            if ignored(chip, config.hwmon_chip_exclude, config.hwmon_chip_include):
                 continue
             name = clean(raw_name)
             if name:
                 chips.add_metric([chip, name], 1.0)
             for sensor, elements in sorted(sensor_files(hwmon_dir).items()):
                 # Sensors are filtered as `chip;sensor`, so that one chip's temp3 can be left out alone.
-                if filtered_out(config.hwmon_sensor_include, config.hwmon_sensor_exclude, f"{chip};{sensor}"):
+                if ignored(f"{chip};{sensor}", config.hwmon_sensor_exclude, config.hwmon_sensor_include):
                     continue
                 kind = SENSOR_FILE.match(sensor)["type"]  # type: ignore[index]
                 label = elements.get("label")

@@ -41,6 +41,44 @@ def test_dry_run_of_the_master_adds_the_web_service_and_its_env_file():
     commands = _commands(_run("--dry-run", "--role", "master", "--no-start"))
     assert commands[-1] == "systemctl enable dispycluster-exporter dispycluster-node dispycluster-web"
     assert any(c.endswith("/etc/dispycluster/web.env") for c in commands)
+    assert f"/opt/dispycluster/venv/bin/pip install --quiet {ROOT}\\[server\\]" in commands
+
+
+@pytest.mark.parametrize(
+    ("args", "index"),
+    [
+        (["--from-master", "10.77.0.1"], "http://10.77.0.1:8085/simple/ --trusted-host 10.77.0.1:8085"),
+        (
+            ["--from-master", "master.lan:9000"],
+            "http://master.lan:9000/simple/ --trusted-host master.lan:9000",
+        ),
+        (["--index-url", "https://m.lan/simple/"], "https://m.lan/simple/ --trusted-host m.lan"),
+    ],
+)
+def test_dry_run_of_an_offline_node_installs_from_the_master_only(args: list[str], index: str):
+    result = _run("--dry-run", *args)
+    assert result.returncode == 0, result.stderr
+    commands = _commands(result)
+    pip = [c for c in commands if "/venv/bin/pip" in c]
+    assert pip == [
+        "env PIP_CONFIG_FILE=/dev/null /opt/dispycluster/venv/bin/pip install --isolated --quiet "
+        f"--index-url {index} dispycluster"
+    ]
+    assert commands[-1] == "systemctl enable --now dispycluster-exporter dispycluster-node"
+    # It registers nothing: no request to the service's API, no other network use.
+    assert not any(word in c for c in commands for word in ("curl", "wget", "/api/", "httpx"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from-master", "m", "--role", "master"], "--index-url installs a compute node only"),
+        (["--index-url", "ftp://m/simple/"], "must be an http:// or https:// URL"),
+    ],
+)
+def test_offline_install_refusals(args: list[str], message: str):
+    result = _run("--dry-run", *args)
+    assert result.returncode == 2 and message in result.stderr
 
 
 def test_another_prefix_is_substituted_into_the_units():

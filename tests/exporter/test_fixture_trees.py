@@ -11,10 +11,11 @@ from exporter.collectors import DEFAULT_ENABLED
 from exporter.scrape import NodeExporter
 from tests.exporter.trees import TREES, fixture_config
 
-# What a Pi lacks: no bonding driver, no md driver, no power_supply class, PSI off in Raspberry Pi OS kernels.
+# What a Pi lacks: no bonding driver, no md driver, no power_supply class, PSI off in Raspberry Pi OS kernels;
+# the Pi 4 has no nf_conntrack module loaded either.
 NO_DATA = {
     "x86-server": set(),
-    "rpi4": {"bonding", "mdadm", "powersupplyclass", "pressure"},
+    "rpi4": {"bonding", "mdadm", "powersupplyclass", "pressure", "conntrack"},
     "rpi5": {"bonding", "mdadm", "powersupplyclass", "pressure"},
 }
 

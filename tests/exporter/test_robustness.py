@@ -20,13 +20,15 @@ import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from exporter.collectors import DEFAULT_ENABLED
+from exporter.collectors import COLLECTORS
 from exporter.scrape import NodeExporter
 from exporter.server import MetricsServer
 from tests.exporter.trees import EXPORTER, FIXTURES, HangingStatfs, fixture_config
 from tests.support.processes import free_port, running
 
 PRISTINE = FIXTURES / "x86-server"
+# Every collector but systemd, which reads D-Bus, not files (tests/exporter/collectors/test_systemd.py).
+RUN = sorted(COLLECTORS.keys() - {"systemd"})
 POLICY0 = "sys/devices/system/cpu/cpufreq/policy0"
 EDAC = "sys/devices/system/edac/mc/mc0"
 OPENMETRICS = "application/openmetrics-text;version=1.0.0"
@@ -135,6 +137,25 @@ CASES: list[tuple[set[str], str, Damage]] = [
     ({"entropy"}, "proc/sys/kernel/random/entropy_avail", remove),
     ({"entropy"}, "proc/sys/kernel/random/entropy_avail", directory_instead),
     ({"entropy"}, "proc/sys/kernel/random/poolsize", garbage("lots\n")),
+    ({"netstat"}, "proc/net/netstat", remove),
+    ({"netstat"}, "proc/net/snmp", directory_instead),
+    ({"netstat"}, "proc/net/snmp6", garbage("Ip6InOctets many\n")),
+    ({"sockstat"}, "proc/net/sockstat", directory_instead),
+    ({"sockstat"}, "proc/net/sockstat6", garbage("TCP6: inuse\n")),
+    ({"softnet"}, "proc/net/softnet_stat", remove),
+    ({"softnet"}, "proc/net/softnet_stat", garbage("00000001 00000002\n")),
+    # A kernel without CONFIG_SCHEDSTATS or without nf_conntrack loaded: no data.
+    ({"schedstat"}, "proc/schedstat", remove),
+    ({"schedstat"}, "proc/schedstat", garbage("version 15\ncpu0 busy\n")),
+    ({"conntrack"}, "proc/sys/net/netfilter", remove),
+    ({"conntrack"}, "proc/sys/net/netfilter/nf_conntrack_max", directory_instead),
+    ({"conntrack"}, "proc/net/stat/nf_conntrack", garbage("entries\n00000001\n")),
+    ({"arp"}, "proc/net/arp", remove),
+    ({"arp"}, "proc/net/arp", garbage("192.0.2.1 eno1\n")),
+    ({"processes"}, "proc/sys/kernel/pid_max", directory_instead),
+    ({"processes"}, "proc/812/stat", garbage("812 (python3) S\n")),
+    ({"interrupts"}, "proc/interrupts", remove),
+    ({"interrupts"}, "proc/interrupts", garbage("  CPU0\n  0: lots IO-APIC 2-edge timer\n")),
     ({"cpufreq"}, "sys/devices/system/cpu/offline", remove),
     ({"cpufreq"}, "sys/devices/system/cpu/offline", garbage("two\n")),
     ({"cpufreq"}, f"{POLICY0}/scaling_cur_freq", garbage("fast\n")),
@@ -174,6 +195,9 @@ def exporter(tree: Path) -> Iterator[str]:
         f"--path.procfs={tree / 'proc'}",
         f"--path.sysfs={tree / 'sys'}",
         f"--path.rootfs={tree / 'rootfs'}",
+        # Off by default: on here so that every file-reading collector is exercised.
+        "--collector.processes",
+        "--collector.interrupts",
     ]
     with running(argv, log_path=tree.parent / "exporter.log", ready_url=f"http://127.0.0.1:{port}/"):
         yield f"http://127.0.0.1:{port}/metrics"
@@ -197,7 +221,7 @@ def success(families: dict[str, list]) -> dict[str, float]:
 
 
 def test_the_intact_tree_scrapes_with_every_collector_succeeding(exporter: str) -> None:
-    assert success(scrape(exporter)) == dict.fromkeys(DEFAULT_ENABLED, 1.0)
+    assert success(scrape(exporter)) == dict.fromkeys(RUN, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +234,7 @@ def test_a_broken_input_fails_only_its_collector(
 ) -> None:
     with damaged(tree, relative, damage):
         got = success(scrape(exporter))
-    assert got == {name: 0.0 if name in failing else 1.0 for name in DEFAULT_ENABLED}
+    assert got == {name: 0.0 if name in failing else 1.0 for name in RUN}
 
 
 def series(families: dict[str, list], **labels: str) -> list[str]:
@@ -242,12 +266,12 @@ def test_a_sensor_and_a_chip_vanishing_between_scrapes_leave_no_stale_series(
     assert series(after, chip="nvme_nvme0", sensor="temp2") == []
     assert series(after, chip="nvme_nvme1") == []
     assert "node_hwmon_temp_celsius" in series(after, chip="nvme_nvme0", sensor="temp1")
-    assert success(after) == dict.fromkeys(DEFAULT_ENABLED, 1.0)
+    assert success(after) == dict.fromkeys(RUN, 1.0)
 
 
 def test_a_statfs_that_never_returns_is_bounded_by_the_mount_timeout() -> None:
     """As node_exporter: the mount gets `node_filesystem_device_error` 1, the collector itself succeeds."""
-    exporter = NodeExporter(fixture_config("rpi4", mount_timeout=0.2), DEFAULT_ENABLED)
+    exporter = NodeExporter(fixture_config("rpi4", mount_timeout=0.2), RUN)
     hanging = HangingStatfs(fixture_config("rpi4", mount_timeout=0.2))
     exporter.collectors["filesystem"] = hanging
     server = MetricsServer(f"127.0.0.1:{free_port()}", exporter, "/metrics")
@@ -287,7 +311,7 @@ def test_a_sensor_value_that_is_not_a_number_is_skipped_on_its_own(exporter: str
     }
     assert temperatures == {"temp1", "temp3"}
     assert "node_hwmon_temp_max_celsius" in series(families, chip="platform_coretemp_0", sensor="temp2")
-    assert success(families) == dict.fromkeys(DEFAULT_ENABLED, 1.0)
+    assert success(families) == dict.fromkeys(RUN, 1.0)
 
 
 @pytest.mark.parametrize(
