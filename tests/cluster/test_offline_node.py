@@ -70,6 +70,7 @@ def test_a_node_installs_from_the_master_and_joins(box: Box, tmp_path: Path):
             "psutil",
             "dispy",
             "pycos",
+            "jeepney",
         }
         exporter = f"{node.address}:9100"
         with (
