@@ -9,9 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from webapi.jobs.dispatch.engine_api import DEFAULT_NODE_PORT
 from webapi.launcher import Child, UpOptions, free_loopback_port
 
-DEFAULT_NODE_PORT = 9701
 DEFAULT_CLIENT_PORT = 9700
 
 
