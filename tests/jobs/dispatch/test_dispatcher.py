@@ -158,14 +158,16 @@ def test_chunks_run_apart_and_their_results_are_merged(harness: Harness):
         33.3,
         "1 of 3 chunks done",
     )
+    harness.engine.run(keys[0], node="n1")  # the job already runs: only logged
     harness.engine.finish(keys[0], 10, stdout="a")
     harness.engine.finish(keys[2], 30)
     harness.dispatcher.step()
     job = harness.job(job_id)
-    assert (job.status, job.result, job.progress) == ("succeeded", 60, 100.0)
+    assert (job.status, job.node, job.result, job.progress) == ("succeeded", "n2", 60, 100.0)
     assert harness.logs(job_id) == [
         ("service", "chunk 1 running on n2"),
         ("stdout", "[chunk 1] b"),
+        ("service", "chunk 0 running on n1"),
         ("stdout", "[chunk 0] a"),
     ]
 

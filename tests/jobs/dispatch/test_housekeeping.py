@@ -7,10 +7,17 @@ from datetime import timedelta
 from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 
+from tests.jobs.dispatch.conftest import REGISTRY as REGISTRY_OF_TYPES
 from tests.jobs.dispatch.conftest import Harness
 from webapi.jobs import store
 from webapi.jobs.dispatch.engine_api import NodeAddress
-from webapi.jobs.dispatch.housekeeping import COUNTS_REFRESH_S, NODE_REFRESH_S, PURGE_BATCH, split_host_port
+from webapi.jobs.dispatch.housekeeping import (
+    COUNTS_REFRESH_S,
+    NODE_REFRESH_S,
+    PURGE_BATCH,
+    Housekeeping,
+    split_host_port,
+)
 from webapi.jobs.models import Job
 
 
@@ -83,3 +90,9 @@ def test_each_node_that_comes_up_gets_its_job_series_at_zero(harness: Harness):
     harness.engine.node("fresh-node")
     labels = {"type": "split", "status": "lost", "node": "fresh-node"}
     assert REGISTRY.get_sample_value("dispycluster_jobs_total", labels) == 0.0
+
+
+def test_without_an_inventory_the_engine_gets_the_configured_nodes(harness: Harness):
+    chores = Housekeeping(harness.settings, harness.runtime.sessions, harness.engine, REGISTRY_OF_TYPES)
+    chores.sync_nodes(0.0)
+    assert [address.name for address in harness.engine.synced[0]] == ["n1:9999", "bare"]

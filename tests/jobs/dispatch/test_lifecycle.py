@@ -6,33 +6,46 @@ import asyncio
 
 from prometheus_client import REGISTRY
 
-from tests.jobs.dispatch.conftest import Harness
+from tests.jobs.dispatch.conftest import ECHO, EchoParams, Harness
 from tests.support.processes import wait_until
+from webapi.jobs.schemas import JobCreate
 
 
-def test_start_then_a_submission_wakes_the_thread_and_stop_closes_the_engine(harness: Harness):
+def test_a_submission_wakes_the_thread_its_changes_are_published_and_stop_closes_the_engine(harness: Harness):
     dispatcher, engine = harness.dispatcher, harness.engine
     engine.node("n1")
 
-    async def run() -> None:
+    async def run() -> list[str]:
+        harness.runtime.events.bind_loop(asyncio.get_running_loop())
         await dispatcher.start()
         try:
-            # The first step finds the room; later submissions wake the thread themselves.
-            await asyncio.to_thread(wait_until, lambda: dispatcher.job_counts() is not None, 10)
-            job_id = harness.add_job()
-            await asyncio.to_thread(wait_until, lambda: engine.submitted_keys() == [f"{job_id}/1/0"], 10)
-            engine.finish(f"{job_id}/1/0", "done")
-            await asyncio.to_thread(wait_until, lambda: harness.job(job_id).status == "succeeded", 10)
+            async with harness.runtime.events.subscribe() as events:
+                # The first step finds the room; from then on a submission wakes the thread itself.
+                await asyncio.to_thread(wait_until, lambda: dispatcher.job_counts() is not None, 10)
+                body = JobCreate(name="echo job", type="echo", parameters={"text": "x"})
+                job = await dispatcher.intake.submit(ECHO, EchoParams(text="x"), body)
+                key = f"{job.id}/1/0"
+                await asyncio.to_thread(wait_until, lambda: engine.submitted_keys() == [key], 10)
+                engine.finish(key, "done")
+                seen = []
+                while not seen or seen[-1] != "succeeded":
+                    event = await asyncio.wait_for(events.get(), 10)
+                    seen.append(event.data["status"])
+                return seen
         finally:
             await dispatcher.stop()
 
-    asyncio.run(run())
+    assert asyncio.run(run()) == ["queued", "dispatched", "succeeded"]
     assert engine.closed
     # Jobs that end without a node (cancelled while queued, lost before running) have their series from
     # the start (no other test ends a split job that way).
-    assert (
-        REGISTRY.get_sample_value(
-            "dispycluster_jobs_total", {"type": "split", "status": "timed_out", "node": ""}
-        )
-        == 0.0
-    )
+    labels = {"type": "split", "status": "timed_out", "node": ""}
+    assert REGISTRY.get_sample_value("dispycluster_jobs_total", labels) == 0.0
+
+
+def test_the_engine_view_for_the_api(harness: Harness):
+    harness.engine.node("n1", cpus=3)
+    assert [(state.name, state.cpus) for state in harness.dispatcher.node_states()] == [("n1", 3)]
+    assert harness.dispatcher.node_dispy("n1")["cpus"] == 3
+    part = asyncio.run(harness.dispatcher.probe())
+    assert (part.name, part.status) == ("jobs", "ok")

@@ -22,6 +22,7 @@ def test_a_failed_step_is_logged_and_the_thread_goes_on(caplog: pytest.LogCaptur
     def step() -> bool:
         calls.append(1)
         if len(calls) == 1:
+            pacer.wake()  # so that the next step does not wait for the tick
             raise RuntimeError("database is locked")
         second.set()
         return False
@@ -40,3 +41,24 @@ def test_a_failed_step_is_logged_and_the_thread_goes_on(caplog: pytest.LogCaptur
 
 def test_stop_before_start_does_nothing():
     Pacer(lambda: False, name="never").stop(1)
+
+
+def test_the_step_after_a_busy_one_still_comes():
+    calls: list[int] = []
+    after_busy = threading.Event()
+
+    def step() -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            pacer.wake()  # more work arrived during a busy step: the next one waits for the gap, then runs
+        else:
+            after_busy.set()
+        return len(calls) == 1
+
+    pacer = Pacer(step, name="busy-pacer")
+    pacer.start()
+    pacer.wake()
+    try:
+        assert after_busy.wait(10)
+    finally:
+        pacer.stop(10)

@@ -79,9 +79,6 @@ class Flights:
     def __len__(self) -> int:
         return len(self._flights)
 
-    def get(self, job_id: int) -> Flight | None:
-        return self._flights.get(job_id)
-
     def add(self, flight: Flight) -> None:
         self._flights[flight.job_id] = flight
 
