@@ -75,9 +75,8 @@ class JobDispatcher:
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
-        self.housekeeping.init_series(
-            ""
-        )  # jobs that end without a node: cancelled while queued, lost before running
+        # The series of jobs that end without a node: cancelled while queued, lost before running.
+        self.housekeeping.init_series("")
         await asyncio.to_thread(self.recover)
         self.intake.start()
         self._pacer.start()

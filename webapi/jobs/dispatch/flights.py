@@ -57,7 +57,8 @@ class Flight:
 
 
 class Flights:
-    """`publish` shows a changed job to listeners; `requeued` is called when an end queued a job again."""
+    """The attempts out with the engine, by job id. `publish` shows a changed job to listeners;
+    `requeued` is called when an end queued a job again."""
 
     def __init__(
         self,
