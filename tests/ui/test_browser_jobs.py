@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.processes import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -78,7 +80,8 @@ def test_queued_job_priority_change_cancel_then_retry(ui):
     ui.page.click("#priority-form button")
     expect(ui.page.locator("#priority-input")).to_have_value("9")
     expect(ui.page.locator("#job-details")).to_contain_text("9")
-    assert ui.stack.api.get(f"/api/jobs/{job['id']}").json()["priority"] == 9
+    # The details may hold a "9" already (in a date or time): the API says when the PUT has landed.
+    wait_until(lambda: ui.stack.api.get(f"/api/jobs/{job['id']}").json()["priority"] == 9, timeout=10)
     ui.page.click("#job-cancel")
     ui.page.wait_for_selector('#job-status[data-status="cancelled"]')
     # A retry is a new attempt now (the schedule is dropped), so the job runs to its end.

@@ -10,10 +10,11 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from webapi.jobs.dispatch.engine_api import DEFAULT_NODE_PORT
+
 if TYPE_CHECKING:
     from webapi.launcher import Child, UpOptions
 
-DEFAULT_NODE_PORT = 9701
 DEFAULT_CLIENT_PORT = 9700
 
 
