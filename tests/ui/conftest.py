@@ -184,9 +184,17 @@ def _answer(dialog: object, problems: Problems) -> None:
     dialog.accept()
 
 
-@pytest.fixture
-def ui(browser: object, stack: Stack) -> Iterator[UiPage]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+DESKTOP = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@contextlib.contextmanager
+def ui_page(
+    browser: object, stack: Stack, viewport: dict[str, int], locale: str = "en-US"
+) -> Iterator[UiPage]:
+    """A fresh browser context and page at `viewport`, recording the page's problems."""
+    phone = viewport["width"] < 600
+    context = browser.new_context(viewport=viewport, locale=locale, is_mobile=phone, has_touch=phone)
     page = context.new_page()
     problems = Problems()
     page.on("console", lambda msg: msg.type == "error" and problems.console.append(msg.text))
@@ -199,5 +207,19 @@ def ui(browser: object, stack: Stack) -> Iterator[UiPage]:
         ),
     )
     page.on("dialog", lambda dialog: _answer(dialog, problems))
-    yield UiPage(page=page, problems=problems, stack=stack)
-    context.close()
+    try:
+        yield UiPage(page=page, problems=problems, stack=stack)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def ui(browser: object, stack: Stack) -> Iterator[UiPage]:
+    with ui_page(browser, stack, {"width": 1280, "height": 900}) as page:
+        yield page
+
+
+@pytest.fixture
+def ui_at(browser: object, stack: Stack) -> Callable[..., contextlib.AbstractContextManager[UiPage]]:
+    """`with ui_at(PHONE) as ui:` a page at another viewport (or locale) for the block."""
+    return lambda viewport, locale="en-US": ui_page(browser, stack, viewport, locale)

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from webapi.deps import RuntimeDep
 from webapi.errors import ApiError
+from webapi.ui.assets import plotly_asset
 from webapi.ui.grafana import dashboard_links
 from webapi.ui.headers import secure_page
 from webapi.ui.i18n import LANG_COOKIE, choose_language, languages, translator
@@ -37,6 +38,9 @@ def _render(
             "t": translator(language),
             "section": section,
             "grafana": dashboard_links(runtime.settings.grafana_url),
+            "plotly_url": plotly_asset().url,
+            # Where the language switch comes back to: this page with its filters.
+            "here": f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
             **context,
         },
     )

@@ -20,6 +20,15 @@ function asNode(child) {
 
 export function replaceChildren(parent, children) {
   parent.replaceChildren(...children.map(asNode));
+  if (parent.tagName === "TBODY") labelCells(parent);
+}
+
+// On a phone a `.stack` table shows each row as a card: every cell carries its column's name.
+export function labelCells(tbody) {
+  const table = tbody.closest("table.stack");
+  if (!table) return;
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const tr of tbody.rows) [...tr.cells].forEach((td, index) => heads[index] && (td.dataset.label = heads[index]));
 }
 
 export function byId(id) {

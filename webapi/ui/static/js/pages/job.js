@@ -22,6 +22,7 @@ function render() {
   setBadge("job-status", job.status);
   const progress = Math.max(0, Math.min(100, job.progress ?? 0));
   byId("job-progress-bar").style.width = `${progress}%`;
+  byId("job-progress").setAttribute("aria-valuenow", String(progress));
   // The last progress message ("running as pid …") describes a running attempt: stale once the job ended.
   const message = job.finished_at ? null : job.progress_message;
   setText("job-progress-text", [`${number(progress, 0)} %`, message].filter(Boolean).join(" — "));
