@@ -199,7 +199,14 @@ def ui_page(
     problems = Problems()
     page.on("console", lambda msg: msg.type == "error" and problems.console.append(msg.text))
     page.on("pageerror", lambda error: problems.console.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda req: problems.failed.append(f"{req.method} {req.url}: {req.failure}"))
+    # A request cut short because the test navigated away (ERR_ABORTED) says nothing about the page.
+    page.on(
+        "requestfailed",
+        lambda req: (
+            req.failure != "net::ERR_ABORTED"
+            and problems.failed.append(f"{req.method} {req.url}: {req.failure}")
+        ),
+    )
     page.on(
         "response",
         lambda resp: (

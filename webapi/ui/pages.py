@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from webapi.deps import RuntimeDep
 from webapi.errors import ApiError
+from webapi.jobs.states import JobStatus
 from webapi.ui.assets import plotly_asset
 from webapi.ui.grafana import dashboard_links
 from webapi.ui.headers import secure_page
@@ -54,7 +55,7 @@ def dashboard(request: Request, runtime: RuntimeDep) -> HTMLResponse:
 
 @router.get("/jobs")
 def jobs(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return _render(request, runtime, "jobs.html", "jobs")
+    return _render(request, runtime, "jobs.html", "jobs", statuses=[status.value for status in JobStatus])
 
 
 @router.get("/jobs/{job_id}")
