@@ -64,7 +64,7 @@ export function bytes(value, suffix = "") {
     scaled /= 1024;
     unit += 1;
   }
-  return `${number(scaled)} ${UNITS[unit]}${suffix}`;
+  return `${number(scaled)} ${tOr(`unit.${UNITS[unit]}`, UNITS[unit])}${suffix}`;
 }
 
 export function rate(value) {

@@ -84,6 +84,8 @@ function format(chart, value) {
   return `${number(value)} ${chart.unit}`;
 }
 
+const unitLabel = (unit) => (unit === "B/s" ? `${t("unit.B")}/s` : unit);
+
 // "CPU: mean 12 %, max 40 %" from the last point of each line: the figures without the chart.
 function caption(chart, lines) {
   const latest = lines
@@ -114,7 +116,7 @@ export async function drawHistory(container, node, range, keys = CHARTS.map((cha
     const lines = linesFor(chart, series, several);
     figure.querySelector("figcaption").textContent = caption(chart, lines);
     const title = t(`metric.${chart.key}`);
-    return { figure, args: { title, unit: chart.unit, lines, since, until, percent: chart.percent } };
+    return { figure, args: { title, unit: unitLabel(chart.unit), lines, since, until, percent: chart.percent } };
   });
   // Text first (above), then the charts once the library is there.
   await Promise.all(drawn.map(({ figure, args }) => lineChart(figure.querySelector(".plot"), args)));

@@ -6,7 +6,7 @@ import { t, tOr } from "../i18n.js";
 import { barChart } from "../charts.js";
 import { drawHistory } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
-import { issueText } from "../wording.js";
+import { alertText, detailText, issueText, typeTitle } from "../wording.js";
 
 const ACTIVITY_SIZE = 12;
 const DAY_MS = 24 * 3600 * 1000;
@@ -27,7 +27,7 @@ function renderOverview(overview) {
   setText("fig-alerts", String(overview.active_alerts));
   setText("updated", when(overview.timestamp));
   const services = overview.parts.map((part) =>
-    el("tr", {}, el("td", { text: tOr(`part.${part.name}`, part.name) }), el("td", {}, badge(part.status)), el("td", { text: part.detail ?? "" })),
+    el("tr", {}, el("td", { text: tOr(`part.${part.name}`, part.name) }), el("td", {}, badge(part.status)), el("td", { text: detailText(part.detail) ?? "" })),
   );
   replaceChildren(byId("services"), services);
 }
@@ -132,7 +132,7 @@ function renderAlerts(alerts) {
       " ",
       alert.node ? el("span", { className: "muted", text: alert.node }) : null,
       " — ",
-      alert.summary ?? "",
+      alertText(alert.summary) ?? "",
     ),
   );
   replaceChildren(byId("alerts"), items.length ? items : [el("li", { className: "muted", text: t("alerts.none") })]);
@@ -153,7 +153,7 @@ function renderActivity() {
       " ",
       el("a", { href: `/jobs/${encodeURIComponent(job.id)}`, text: job.name }),
       " ",
-      el("span", { className: "muted", text: job.type }),
+      el("span", { className: "muted", text: typeTitle(job.type) }),
       " ",
       badge(job.status),
     ),

@@ -6,6 +6,7 @@ import { t, tOr } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { buildFields, clearFieldErrors, problemWith, readFields, showFieldErrors } from "../schemaform.js";
 import { fillForm, readState, writeState } from "../urlstate.js";
+import { typeTitle } from "../wording.js";
 
 const LIMIT = 20;
 const DEFAULT_TYPE = "processing";
@@ -44,7 +45,7 @@ function row(job) {
     { dataset: { jobId: job.id } },
     el("td", { text: job.id }),
     el("td", {}, el("a", { href: `/jobs/${encodeURIComponent(job.id)}`, className: "job-name", text: job.name })),
-    el("td", { text: job.type }),
+    el("td", { text: typeTitle(job.type) }),
     el("td", { className: "job-status" }, badge(job.status)),
     progressCell(job),
     el("td", { className: "job-duration", text: jobDuration(job) }),
@@ -111,9 +112,9 @@ function applyLive(job) {
   rows.set(String(job.id), { tr, job: merged });
 }
 
-function fillSelect(select, values) {
+function fillSelect(select, values, label = (value) => value) {
   const keep = select.value;
-  select.replaceChildren(select.options[0], ...values.map((value) => el("option", { value, text: value })));
+  select.replaceChildren(select.options[0], ...values.map((value) => el("option", { value, text: label(value) })));
   // A value from a shared URL stays chosen even if it is not (or no longer) among the choices.
   fillForm(filters, { [select.name]: keep });
 }
@@ -121,11 +122,11 @@ function fillSelect(select, values) {
 async function loadChoices() {
   const [types, nodes] = await Promise.all([api("/api/jobs/types"), api("/api/cluster/nodes")]);
   state.types = new Map(types.map((type) => [type.name, type]));
-  fillSelect(byId("filter-type"), [...state.types.keys()]);
+  fillSelect(byId("filter-type"), [...state.types.keys()], typeTitle);
   fillSelect(byId("filter-node"), nodes.map((node) => node.name));
   const typeSelect = byId("job-type");
   typeSelect.replaceChildren(
-    ...[...state.types.keys()].map((name) => el("option", { value: name, text: name, selected: name === DEFAULT_TYPE })),
+    ...[...state.types.keys()].map((name) => el("option", { value: name, text: typeTitle(name), selected: name === DEFAULT_TYPE })),
   );
   showTypeForm();
 }

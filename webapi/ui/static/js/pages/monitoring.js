@@ -4,6 +4,7 @@ import { badge, byId, coalesce, el, number, replaceChildren, timeEl } from "../d
 import { t } from "../i18n.js";
 import { drawHistory, RANGES, rangeButtons } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
+import { alertText } from "../wording.js";
 
 let range = "1h";
 const scope = byId("scope");
@@ -37,7 +38,7 @@ async function loadAlerts() {
       el("td", { text: alert.name }),
       el("td", {}, badge(alert.severity)),
       el("td", { text: alert.node ?? "—" }),
-      el("td", { text: alert.summary, title: alert.description }),
+      el("td", { text: alertText(alert.summary), title: alert.description }),
       el("td", {}, timeEl(alert.starts_at)),
       el("td", { text: alert.source }),
     ),
