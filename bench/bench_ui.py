@@ -4,6 +4,9 @@
   drawn), goal ≤ 1 s. Baseline, same run and browser: loading `/api/health` (one bare round trip).
 - A collection round reaching the open dashboard (round end → the figures redrawn), goal ≤ 1 s.
   Baseline, same run: a bare WebSocket client on `/ws` (the feed alone, without the browser).
+- Cold loads (new browser context, empty cache) of a node page and Monitoring: navigation → first data,
+  and → charts drawn, goal first data ≤ 0.5 s on loopback; again through a 10 Mbit/s, 40 ms link.
+  Baseline, same run and conditions: `/api/health` loaded cold.
 The exporters are light servers replaying a recorded exporter page (from `bench_collect`).
 """
 
@@ -119,6 +122,41 @@ def _first_renders(page, base_url: str) -> tuple[list[float], list[float]]:
     return dashboard[1:], health[1:]
 
 
+# Page → (what shows its first data, what shows its charts drawn). A chart's caption carries its
+# latest figures as text before plotly.js has loaded; "—" appears in a caption once its data is in.
+COLD_PAGES = {
+    "node": ("/nodes/n00", "#node-details dd", "#node-charts .chart .main-svg"),
+    "monitoring": ("/monitoring", "#collection dd", "#charts .chart[data-chart='network'] .main-svg"),
+}
+# A phone on a 10 Mbit/s link with 40 ms of latency each way.
+SLOW_LINK = {"offline": False, "latency": 40, "downloadThroughput": 10e6 / 8, "uploadThroughput": 5e6 / 8}
+
+
+def _cold_loads(browser, base_url: str, slow: bool = False) -> dict[str, tuple[list[float], list[float]]]:
+    """Each load in a new browser context (empty cache): navigation → first data, → charts drawn."""
+    from playwright.sync_api import expect
+
+    timings: dict[str, tuple[list[float], list[float]]] = {}
+    for name, (path, data, charts) in [("health", ("/api/health", "body", "body")), *COLD_PAGES.items()]:
+        first, drawn = [], []
+        for _ in range(LOADS):
+            context = browser.new_context()
+            page = context.new_page()
+            if slow:
+                session = context.new_cdp_session(page)
+                session.send("Network.enable")
+                session.send("Network.emulateNetworkConditions", SLOW_LINK)
+            started = time.perf_counter()
+            page.goto(f"{base_url}{path}", wait_until="commit")
+            expect(page.locator(data).first).to_be_attached(timeout=30_000)
+            first.append(time.perf_counter() - started)
+            expect(page.locator(charts).first).to_be_attached(timeout=60_000)
+            drawn.append(time.perf_counter() - started)
+            context.close()
+        timings[name] = (first, drawn)
+    return timings
+
+
 def _round_ends(base_url: str, count: int) -> list[float]:
     """Wall-clock end times of the next `count` collection rounds, read from /api/monitoring/health."""
     ends: list[float] = []
@@ -195,12 +233,26 @@ def main() -> None:
             page = browser.new_page()
             dashboard, health = _first_renders(page, base_url)
             on_screen, on_feed = _round_to_screen(page, base_url)
+            cold = _cold_loads(browser, base_url)
+            slow = _cold_loads(browser, base_url, slow=True)
             browser.close()
     print(f"{NODES} nodes, {JOBS} jobs, scrape every {INTERVAL_SECONDS:g} s; {LOADS} loads, {ROUNDS} rounds")
     print(_line("dashboard first render", dashboard))
     print(_line("baseline: /api/health in browser", health))
     print(_line("round end -> dashboard redrawn", on_screen))
     print(_line("baseline: round end -> /ws client", on_feed))
+    for label, timings in (("loopback", cold), ("10 Mbit/s, 40 ms", slow)):
+        for name, (first, drawn) in timings.items():
+            print(_line(f"cold {name} first data ({label})", first))
+            if name != "health":
+                print(_line(f"cold {name} charts drawn ({label})", drawn))
+    for name in COLD_PAGES:
+        first = statistics.median(cold[name][0])
+        ratio = first / statistics.median(cold["health"][0])
+        print(
+            f"cold {name}: first data {first * 1000:.0f} ms = {ratio:.1f}x "
+            f"a bare /api/health; goal ≤ 0.5 s {'met' if first <= 0.5 else 'NOT met'}"
+        )
     render, redraw = statistics.median(dashboard), statistics.median(on_screen)
     print(
         f"ratios: first render/health {render / statistics.median(health):.1f}x, "

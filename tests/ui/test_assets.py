@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from tests.support.processes import free_port
 from webapi.app import create_app
 from webapi.settings import load_settings
-from webapi.ui.assets import PLOTLY_FILE, STATIC_DIR, plotly_asset
+from webapi.ui.assets import PLOTLY_FILE, STATIC_DIR, module_graph, plotly_asset
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +87,21 @@ def test_no_asset_refers_to_another_origin():
 
 def test_missing_asset_is_a_404(client):
     assert client.get("/static/js/nope.js").status_code == 404
+
+
+def test_module_graph_names_every_module_a_page_imports_directly_or_not():
+    graph = module_graph("pages/node.js")
+    # node.js → nodeform.js → schemaform.js → argv.js: three levels down.
+    assert (
+        "/static/js/argv.js" in graph and "/static/js/history.js" in graph and "/static/js/charts.js" in graph
+    )
+    assert "/static/js/pages/node.js" not in graph
+    assert all((STATIC_DIR / url.removeprefix("/static/")).is_file() for url in graph)
+
+
+@pytest.mark.parametrize("page", ["/", "/jobs", "/jobs/1", "/nodes", "/nodes/x", "/monitoring"])
+def test_pages_preload_their_whole_module_graph(client, page):
+    html = client.get(page).text
+    script = re.search(r'<script type="module" src="([^"]+)"', html).group(1)
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)"', html))
+    assert preloaded == {script, *module_graph(script.removeprefix("/static/js/"))}

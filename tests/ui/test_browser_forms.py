@@ -4,6 +4,8 @@ the language switch)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,6 +49,9 @@ def test_new_job_defaults_to_processing_and_previews_the_arguments(ui):
     assert job["parameters"]["command"] == ["sh", "-c", 'echo "$0 and $1"', "first", "second one"]
     ui.open(f"/jobs/{job_id}")
     expect(ui.page.locator("#job-logs")).to_contain_text("first and second one", timeout=60_000)
+    # How long it ran, once it has ended.
+    expect(ui.page.locator("#job-status")).to_have_attribute("data-status", "succeeded")
+    expect(ui.page.locator("#job-elapsed")).to_have_text(re.compile(r"^\d+ s$"))
     assert ui.problems.all() == []
 
 

@@ -65,3 +65,16 @@ def test_french_switch_translates_the_navigation(ui):
     ui.page.wait_for_load_state("networkidle")
     assert ui.page.inner_text("#nav-dashboard") == "Dashboard"
     assert ui.problems.all() == []
+
+
+def test_node_page_fetches_its_node_once_started_before_its_modules(ui):
+    # The page names its first request for preloading; the module's fetch() then reuses that response.
+    requests = []
+    ui.page.on(
+        "request",
+        lambda request: request.url.endswith("/api/cluster/nodes/local") and requests.append(request),
+    )
+    ui.open("/nodes/local")
+    ui.page.wait_for_selector("#node-details dd")
+    assert len(requests) == 1
+    assert ui.problems.all() == []

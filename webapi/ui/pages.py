@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from webapi.deps import RuntimeDep
 from webapi.errors import ApiError
 from webapi.jobs.states import JobStatus
-from webapi.ui.assets import plotly_asset
+from webapi.ui.assets import module_graph, plotly_asset
 from webapi.ui.grafana import dashboard_links
 from webapi.ui.headers import secure_page
 from webapi.ui.i18n import LANG_COOKIE, choose_language, languages, translator
@@ -40,6 +40,8 @@ def _render(
             "section": section,
             "grafana": dashboard_links(runtime.settings.grafana_url),
             "plotly_url": plotly_asset().url,
+            "page_script": f"/static/js/pages/{Path(template).stem}.js",
+            "modules": module_graph(f"pages/{Path(template).stem}.js"),
             # Where the language switch comes back to: this page with its filters.
             "here": f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
             **context,

@@ -83,6 +83,13 @@ export function duration(seconds) {
   return `${s} ${t("unit.s")}`;
 }
 
+// How long a job ran: from its start to its end, or to now while it runs ("—" before it started).
+export function jobRunTime(job) {
+  if (!job?.started_at) return "—";
+  const end = job.finished_at ? Date.parse(job.finished_at) : Date.now();
+  return duration(Math.max(0, (end - Date.parse(job.started_at)) / 1000));
+}
+
 // Times come as ISO-8601 strings (jobs) or Unix seconds (metrics, alerts).
 export function toDate(value) {
   if (value === null || value === undefined || value === "") return null;

@@ -1,6 +1,6 @@
 // One job: details, progress, result, error, logs tailing live; cancel, retry and priority change.
 import { api, reportError } from "../api.js";
-import { byId, coalesce, duration, el, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
+import { byId, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
 import { t } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { jobErrorText, typeTitle } from "../wording.js";
@@ -38,7 +38,7 @@ function render() {
     ...detail(t("field.scheduled_at"), timeEl(job.scheduled_at)),
     ...detail(t("jobs.started"), timeEl(job.started_at)),
     ...detail(t("jobs.finished"), timeEl(job.finished_at)),
-    ...detail(t("col.duration"), el("span", { id: "job-elapsed", text: elapsed() })),
+    ...detail(t("col.duration"), el("span", { id: "job-elapsed", text: jobRunTime(job) })),
   ]);
   setText("job-parameters", pretty(job.parameters));
   setText("job-result", pretty(job.result));
@@ -49,13 +49,6 @@ function render() {
   byId("priority-form").hidden = job.status !== "queued";
   const priority = byId("priority-input");
   if (document.activeElement !== priority) priority.value = job.priority;
-}
-
-// From the start to the end, or to now while the job runs (ticked every second below).
-function elapsed() {
-  if (!job?.started_at) return "—";
-  const end = job.finished_at ? Date.parse(job.finished_at) : Date.now();
-  return duration(Math.max(0, (end - Date.parse(job.started_at)) / 1000));
 }
 
 async function loadJob() {
@@ -109,7 +102,7 @@ onReconnect(() => {
   tailLogs();
 });
 setInterval(() => {
-  if (job?.started_at && !job.finished_at && byId("job-elapsed")) setText("job-elapsed", elapsed());
+  if (job?.started_at && !job.finished_at && byId("job-elapsed")) setText("job-elapsed", jobRunTime(job));
 }, 1000);
 // Log lines have no live message of their own: poll while the job may still write some.
 setInterval(() => {

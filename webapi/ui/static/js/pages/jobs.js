@@ -1,7 +1,7 @@
 // Jobs: the table (server-side pagination, filters and order, all in the URL), counts per status, the
 // "New job" form generated from the type's JSON Schema and checked in the browser, and live updates.
 import { api, ApiError, query, reportError } from "../api.js";
-import { badge, byId, coalesce, duration, el, labelCells, number, replaceChildren, setText, timeEl, toggler } from "../dom.js";
+import { badge, byId, coalesce, el, jobRunTime, labelCells, number, replaceChildren, setText, timeEl, toggler } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { buildFields, clearFieldErrors, problemWith, readFields, showFieldErrors } from "../schemaform.js";
@@ -32,13 +32,6 @@ function progressCell(job) {
   );
 }
 
-// How long the job ran (or has been running): from its start to its end, or to now.
-function jobDuration(job) {
-  if (!job.started_at) return "—";
-  const end = job.finished_at ? Date.parse(job.finished_at) : Date.now();
-  return duration(Math.max(0, (end - Date.parse(job.started_at)) / 1000));
-}
-
 function row(job) {
   return el(
     "tr",
@@ -48,7 +41,7 @@ function row(job) {
     el("td", { text: typeTitle(job.type) }),
     el("td", { className: "job-status" }, badge(job.status)),
     progressCell(job),
-    el("td", { className: "job-duration", text: jobDuration(job) }),
+    el("td", { className: "job-duration", text: jobRunTime(job) }),
     el("td", { text: job.node ?? "—" }),
     el("td", { text: job.priority }),
     el("td", {}, timeEl(job.created_at)),
