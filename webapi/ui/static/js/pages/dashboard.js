@@ -6,7 +6,7 @@ import { t, tOr } from "../i18n.js";
 import { barChart } from "../charts.js";
 import { drawHistory } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
-import { alertText, detailText, issueText, typeTitle } from "../wording.js";
+import { alertText, detailText, issueText, reasonText, typeTitle } from "../wording.js";
 
 const ACTIVITY_SIZE = 12;
 const DAY_MS = 24 * 3600 * 1000;
@@ -55,7 +55,7 @@ function tile(node) {
         className: "tile",
         href: `/nodes/${encodeURIComponent(node.name)}`,
         dataset: { status, load: loadLevel(node) },
-        title: node.reason ?? "",
+        title: reasonText(node.reason) ?? "",
       },
       el("span", { className: "tile-name", text: node.name }),
       el("span", { className: "tile-detail", text: detail }),

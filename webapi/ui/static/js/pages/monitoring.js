@@ -76,12 +76,12 @@ async function loadCollection() {
   replaceChildren(byId("targets"), rows);
 }
 
+// The light answers first; the history (the heaviest query, for every node) once they are on screen,
+// so it does not hold them up.
 function loadAll() {
   updateExports();
-  loadNodes().catch(reportError);
-  loadCharts().catch(reportError);
-  loadAlerts().catch(reportError);
-  loadCollection().catch(reportError);
+  const light = [loadNodes(), loadAlerts(), loadCollection()].map((load) => load.catch(reportError));
+  Promise.all(light).then(() => loadCharts().catch(reportError));
 }
 
 rangeButtons(byId("ranges"), range, (chosen) => {

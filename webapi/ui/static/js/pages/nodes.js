@@ -113,7 +113,10 @@ function fillChoices() {
   }
   const state = currentState();
   for (const [select, values] of [[filters.elements.label, pairs], [filters.elements.group, keys]]) {
-    select.replaceChildren(select.options[0], ...[...values].sort().map((value) => new Option(value, value)));
+    const wanted = ["", ...[...values].sort()];
+    // Rebuilt only when the choices change: a live update must not close a list the user has open.
+    if (wanted.join("\n") === [...select.options].map((option) => option.value).join("\n")) continue;
+    select.replaceChildren(select.options[0], ...wanted.slice(1).map((value) => new Option(value, value)));
   }
   fillForm(filters, { label: state.label, group: state.group });
 }
