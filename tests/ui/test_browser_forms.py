@@ -148,3 +148,21 @@ def test_nodes_view_filters_and_groups_from_the_url(ui):
     expect(ui.page.locator('.card[data-node="local"]')).to_be_visible()
     assert ui.page.url.endswith("/nodes?q=loc&view=cards")
     assert ui.problems.all() == []
+
+
+def test_dashboard_card_leads_to_the_jobs_it_counts(ui):
+    _create(ui.stack, "card failure", ["false"])
+    ui.open("/")
+    card = ui.page.locator("#card-failed24h")
+    expect(card).to_have_attribute("href", re.compile(r"^/jobs\?status=failed&created_after="))
+    expect(ui.page.locator("#fig-failed24h")).not_to_have_text("0", timeout=60_000)
+    count = ui.page.inner_text("#fig-failed24h")
+    card.click()
+    ui.page.wait_for_load_state("networkidle")
+    expect(ui.page.locator("#created-after")).to_be_visible()
+    expect(ui.page.locator("#page-info")).to_have_text(re.compile(rf"of {count}$"))
+    ui.page.click("#created-after-clear")
+    expect(ui.page.locator("#created-after")).to_be_hidden()
+    expect(ui.page).not_to_have_url(re.compile("created_after"))
+    ui.page.wait_for_load_state("networkidle")
+    assert ui.problems.all() == []

@@ -47,9 +47,12 @@ def test_page_reconnects_and_refreshes_after_the_service_restarts(browser, launc
     # A request while the service is away says so in words, not "Failed to fetch".
     page.select_option("#filter-order", "asc")
     expect(page.locator("#banner")).to_have_text("Could not load data: the service does not answer")
+    # Retrying at once while the service is still away opens a new socket and changes nothing else.
+    with page.expect_websocket():
+        retry.click()
+    expect(live).to_have_attribute("data-state", "disconnected")
     _insert_finished_job(tmp_path / "data", "written while down")
     with launch_service(tmp_path, env, port):
-        retry.click()
         expect(live).to_have_attribute("data-state", "connected", timeout=40_000)
         expect(page.locator("#jobs")).to_contain_text("written while down")
         expect(page.locator("#banner")).to_be_hidden()

@@ -91,6 +91,7 @@ async function loadJobCounts() {
   setText("fig-running", String(running));
   setText("fig-queued", String(queued));
   setText("fig-failed24h", String(failed));
+  byId("card-failed24h").href = `/jobs${query({ status: "failed", created_after: since })}`;
 }
 
 const OUTCOMES = [
@@ -172,10 +173,14 @@ async function loadCharts() {
   await drawHistory(byId("charts"), undefined, "1h", ["cpu", "memory", "temperature"]);
 }
 
+// The figures first; the charts' queries (history of every node, the last hour's jobs) once they are
+// on screen, so they do not hold the figures up.
 function loadAll() {
-  for (const load of [loadOverview, loadTiles, loadJobCounts, loadAlerts, loadActivity, loadCharts, loadThroughput]) {
-    load().catch(reportError);
-  }
+  const light = [loadOverview, loadTiles, loadJobCounts, loadAlerts, loadActivity].map((load) => load().catch(reportError));
+  Promise.all(light).then(() => {
+    loadCharts().catch(reportError);
+    loadThroughput().catch(reportError);
+  });
 }
 
 const refreshJobCounts = coalesce(() => loadJobCounts().catch(reportError));
