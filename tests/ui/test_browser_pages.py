@@ -41,7 +41,7 @@ def test_job_page_loads_cleanly(ui):
     )
     assert created.status_code == 201, created.text
     ui.open(f"/jobs/{created.json()['id']}")
-    ui.page.wait_for_selector('#job-status[data-status="succeeded"]')
+    ui.page.wait_for_selector('#job-status[data-status="succeeded"]', timeout=60_000)
     # `true` prints nothing: the log pane says so instead of staying a blank box.
     placeholder = ui.page.eval_on_selector("#job-logs", "pane => getComputedStyle(pane, '::before').content")
     assert placeholder == '"No output yet."'
