@@ -75,6 +75,13 @@ def test_no_english_left_in_french(ui_at, stack, failed_job, name):
             ui.page.click("#new-job-toggle")
             ui.page.click("#job-submit")
             expect(ui.page.locator('[data-error-for="name"]')).to_have_text("obligatoire")
+        if name == "dashboard":
+            # The service's own phrases (English in the API) worded in French.
+            services = ui.page.locator("#services")
+            expect(services.locator("tr", has_text="collecteur")).to_contain_text("dernier tour il y a")
+            expect(services.locator("tr", has_text="tâches")).to_contain_text(
+                "nœud(s) dispy joignable(s) sur"
+            )
         if name == "job":
             error = stack.api.get(f"/api/jobs/{failed_job['id']}").json()["error"]
             expect(ui.page.locator("#job-error")).not_to_have_text(error)

@@ -24,6 +24,11 @@ const DETAILS = [
   [/^not running$/, "detail.not_running", []],
   [/^first round not finished$/, "detail.first_round", []],
   [/^last round (\d+) s ago$/, "detail.last_round", ["seconds"]],
+  [/^last round (\d+) s ago, (\d+) ms$/, "detail.last_round_took", ["seconds", "ms"]],
+  [/^no dispy node configured: jobs stay queued$/, "detail.no_dispy_node", []],
+  // The job dispatcher's summary; the route ("direct (embedded JobCluster)", a scheduler) and any
+  // problems after it are left as the service wrote them.
+  [/^(\d+) of (\d+) dispy nodes up, (\d+) CPUs, (.*)$/s, "detail.dispy_nodes", ["up", "total", "cpus", "rest"]],
 ];
 
 // Built-in alert summaries (alerts/thresholds.py and alerts/prometheus_only.py).
