@@ -44,6 +44,13 @@ class Stack:
         response = self.api.post("/api/cluster/nodes", json=body)
         assert response.status_code == 201, response.text
 
+    def create_job(self, name: str, command: list[str], **extra: object) -> dict:
+        """A `processing` job running `command`, created through the API; its JSON."""
+        body = {"name": name, "type": "processing", "parameters": {"command": command}, **extra}
+        response = self.api.post("/api/jobs", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def node_status(self, name: str) -> str:
         return self.api.get(f"/api/cluster/nodes/{name}").json()["status"]
 

@@ -96,16 +96,9 @@ def test_node_form_shows_every_error_at_once(ui):
     assert ui.problems.all() == []
 
 
-def _create(stack, name: str, command: list[str]) -> int:
-    body = {"name": name, "type": "processing", "parameters": {"command": command}}
-    response = stack.api.post("/api/jobs", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
 def test_filters_live_in_the_url_and_survive_reload_and_language_switch(ui):
-    _create(ui.stack, "url filter fails", ["false"])
-    _create(ui.stack, "url filter works", ["true"])
+    ui.stack.create_job("url filter fails", ["false"])
+    ui.stack.create_job("url filter works", ["true"])
     ui.open("/jobs?status=failed&q=url+filter")
     expect(ui.page.locator("#filter-status")).to_have_value("failed")
     expect(ui.page.locator("#filter-q")).to_have_value("url filter")
@@ -151,7 +144,7 @@ def test_nodes_view_filters_and_groups_from_the_url(ui):
 
 
 def test_dashboard_card_leads_to_the_jobs_it_counts(ui):
-    _create(ui.stack, "card failure", ["false"])
+    ui.stack.create_job("card failure", ["false"])
     ui.open("/")
     card = ui.page.locator("#card-failed24h")
     expect(card).to_have_attribute("href", re.compile(r"^/jobs\?status=failed&created_after="))

@@ -46,10 +46,7 @@ def english_texts(stack) -> set[str]:
 
 @pytest.fixture(scope="module")
 def failed_job(stack) -> dict:
-    body = {"name": "french failure", "type": "processing", "parameters": {"command": ["false"]}}
-    created = stack.api.post("/api/jobs", json=body)
-    assert created.status_code == 201, created.text
-    return created.json()
+    return stack.create_job("french failure", ["false"])
 
 
 PAGES = {

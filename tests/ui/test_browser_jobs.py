@@ -12,13 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
 
-def _create(stack, name: str, command: list[str], **extra) -> dict:
-    body = {"name": name, "type": "processing", "parameters": {"command": command}, **extra}
-    response = stack.api.post("/api/jobs", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 def test_job_from_the_form_succeeds_on_screen_without_reload(ui):
     ui.open("/jobs")
     ui.page.evaluate("window.__sameDocument = true")
@@ -57,7 +50,7 @@ def test_form_shows_the_servers_field_errors_beside_the_fields(ui):
 
 
 def test_running_job_is_cancelled_from_its_page(ui):
-    job = _create(ui.stack, "long sleep", ["sleep", "120"])
+    job = ui.stack.create_job("long sleep", ["sleep", "120"])
     ui.open(f"/jobs/{job['id']}")
     ui.page.wait_for_selector('#job-status[data-status="running"]', timeout=60_000)
     progress = ui.page.locator("#job-progress-text")
@@ -73,7 +66,7 @@ def test_running_job_is_cancelled_from_its_page(ui):
 
 def test_queued_job_priority_change_cancel_then_retry(ui):
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    job = _create(ui.stack, "scheduled later", ["true"], scheduled_at=later, priority=3)
+    job = ui.stack.create_job("scheduled later", ["true"], scheduled_at=later, priority=3)
     ui.open(f"/jobs/{job['id']}")
     ui.page.wait_for_selector('#job-status[data-status="queued"]')
     ui.page.fill("#priority-input", "9")
@@ -91,7 +84,7 @@ def test_queued_job_priority_change_cancel_then_retry(ui):
 
 
 def test_markup_in_a_job_name_renders_as_text(ui):
-    job = _create(ui.stack, XSS_NAME, ["true"])
+    job = ui.stack.create_job(XSS_NAME, ["true"])
     ui.open("/jobs")
     link = ui.page.locator(f'#jobs tr[data-job-id="{job["id"]}"] a.job-name')
     assert link.inner_text() == XSS_NAME
@@ -105,7 +98,7 @@ def test_markup_in_a_job_name_renders_as_text(ui):
 
 def test_table_filters_pages_and_orders_on_the_server(ui):
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    jobs = [_create(ui.stack, f"bulk {index}", ["true"], scheduled_at=later) for index in range(23)]
+    jobs = [ui.stack.create_job(f"bulk {index}", ["true"], scheduled_at=later) for index in range(23)]
     try:
         ui.open("/jobs?q=bulk")
         rows = ui.page.locator("#jobs tr")

@@ -27,10 +27,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def job_id(stack) -> int:
-    body = {"name": "layout check", "type": "processing", "parameters": {"command": ["echo", "layout"]}}
-    response = stack.api.post("/api/jobs", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
+    return stack.create_job("layout check", ["echo", "layout"])["id"]
 
 
 def serious_violations(page) -> list[str]:
