@@ -40,6 +40,11 @@ function registerLocale(Plotly) {
       decimal,
       thousands: decimal === "," ? " " : ",",
       date: "%d/%m/%Y",
+      // Day before month on the date axis, as French (and most languages but English) write dates.
+      year: "%Y",
+      month: "%b %Y",
+      dayMonth: "%-d %b",
+      dayMonthYear: "%-d %b %Y",
     },
   });
 }
