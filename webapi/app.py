@@ -17,6 +17,7 @@ from webapi.routers import health, ws
 from webapi.runtime import Runtime
 from webapi.settings import Settings, load_settings
 from webapi.ui import install_ui
+from webapi.wheelhouse import router as wheelhouse
 from webapi.wiring import install as install_monitoring
 
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_monitoring(app, runtime)
     app.include_router(ws.router)
     install_ui(app)
+    wheelhouse.install(app, runtime.settings.data_dir)
     return app
 
 

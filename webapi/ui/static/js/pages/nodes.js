@@ -6,7 +6,7 @@ import { badge, byId, celsius, coalesce, el, number, percent, replaceChildren, s
 import { t } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { submitNodeForm } from "../nodeform.js";
-import { nodeFacts } from "../nodeview.js";
+import { nodeFacts, powerBadges } from "../nodeview.js";
 import { fillForm, readState, writeState } from "../urlstate.js";
 import { reasonText } from "../wording.js";
 
@@ -25,7 +25,7 @@ function card(node) {
       "header",
       {},
       el("a", { href: `/nodes/${encodeURIComponent(node.name)}`, className: "card-title", text: node.name }),
-      badge(node.status),
+      el("span", { className: "badges" }, badge(node.status), ...powerBadges(node)),
     ),
     el("p", { className: "muted", text: node.address ?? "" }),
     node.reason ? el("p", { className: "reason", text: reasonText(node.reason) }) : null,
@@ -60,7 +60,7 @@ function tableRow(node) {
     "tr",
     { dataset: { node: node.name, status: node.status ?? "unknown" } },
     el("th", { scope: "row" }, el("a", { href: `/nodes/${encodeURIComponent(node.name)}`, text: node.name })),
-    el("td", {}, badge(node.status), node.reason ? el("span", { className: "reason small", text: ` ${reasonText(node.reason)}` }) : null),
+    el("td", {}, el("span", { className: "badges" }, badge(node.status), ...powerBadges(node)), node.reason ? el("span", { className: "reason small", text: ` ${reasonText(node.reason)}` }) : null),
     ...COLUMNS.map((column) =>
       el("td", { className: "heat", dataset: { level: level(column.value(node), column.warn, column.high) }, text: column.text(node) }),
     ),
