@@ -124,8 +124,8 @@ def _first_renders(page, base_url: str) -> tuple[list[float], list[float]]:
     return dashboard[1:], health[1:]
 
 
-# Page → (what shows its first data, what shows its charts drawn). A chart's caption carries its
-# latest figures as text before plotly.js has loaded; "—" appears in a caption once its data is in.
+# Page → (what shows its first data, what shows its first chart drawn by plotly.js, which the page
+# loads only after its figures are on screen).
 COLD_PAGES = {
     "node": ("/nodes/n00", "#node-details dd", "#node-charts .chart .main-svg"),
     "monitoring": ("/monitoring", "#collection dd", "#charts .chart[data-chart='network'] .main-svg"),

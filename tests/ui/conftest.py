@@ -174,8 +174,8 @@ class UiPage:
     stack: Stack
 
     def open(self, path: str) -> None:
-        # "networkidle" alone can come while Chromium still parses plotly.min.js, before the page's
-        # module has run; "load" comes after the modules, then the idle wait lets their fetches finish.
+        # "networkidle" alone can come before the page's module has run; "load" comes after the
+        # modules, then the idle wait lets their fetches (and the chart library) finish.
         self.page.goto(f"{self.stack.base_url}{path}", wait_until="load")
         self.page.wait_for_load_state("networkidle")
 
