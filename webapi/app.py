@@ -7,6 +7,7 @@ request from where the server really listens (`webapi.exposure`), never from the
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except TokenError as error:
             raise SettingsError(f"DispyCluster cannot start: {error}") from None
         print(_token_banner(settings), file=sys.stderr, flush=True)
+        # Whatever the service writes (database, dispy's recovery file, job files) is for its user only.
+        previous_umask = os.umask(0o077)
         runtime.events.bind_loop(asyncio.get_running_loop())
         await asyncio.to_thread(migrate.upgrade, runtime.engine)
         started = []
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for service in reversed(started):
                 await service.stop()
             runtime.engine.dispose()
+            os.umask(previous_umask)
 
     # /docs and /redoc with Swagger UI and ReDoc served by the service itself: cluster LANs are often offline.
     app = FastAPIOffline(
