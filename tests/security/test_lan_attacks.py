@@ -30,6 +30,7 @@ from websockets.sync.client import connect
 
 from tests.security.conftest import TOKEN
 from tests.support.app import in_process_client
+from tests.support.database import postgres_requested
 from tests.support.processes import free_port, running
 from tests.webapi.conftest import Service, run_service
 from webapi.auth import COOKIE
@@ -435,7 +436,9 @@ def test_files_with_secrets_or_job_data_are_private(local: Service) -> None:
         assert client.post("/api/jobs", json=job).status_code == 201
     data = local.data_dir
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    for path in (data / "api_token", data / "dispycluster.db"):
+    # On PostgreSQL the job data lives in the server, not in the data dir.
+    database = [] if postgres_requested() else [data / "dispycluster.db"]
+    for path in (data / "api_token", *database):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for path in data.rglob("*"):
         if path.is_file():
