@@ -11,13 +11,11 @@ import asyncio
 import concurrent.futures
 import contextlib
 import hashlib
-import http.server
 import os
 import socket
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tests.reliability.faults import answering_exporter
 from tests.security.conftest import TOKEN
 from tests.support.app import in_process_client
 from tests.support.database import postgres_requested
@@ -348,37 +347,13 @@ def test_oversized_bodies_are_refused(local: Service, variant: str) -> None:
     assert "DISPYCLUSTER_MAX_REQUEST_BYTES" in refused.json()["error"]["message"]
 
 
-@contextlib.contextmanager
-def _exporter_answering(size: int) -> Iterator[str]:
-    body = b"# a huge page\n" + b"x 1\n" * (size // 4)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()  # no Content-Length: the size shows only while reading
-            with contextlib.suppress(OSError):
-                self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_an_oversized_exporter_answer_is_a_failed_scrape() -> None:
     async def scrape(address: str) -> scrape_module.ScrapeResult:
         async with httpx.AsyncClient(trust_env=False) as client:
             return await scrape_module.scrape(client, scrape_module.Target("big", address), 10, 1 << 20)
 
-    with _exporter_answering(4 << 20) as address:
+    # No Content-Length: the size shows only while reading.
+    with answering_exporter(b"x 1\n" * (1 << 20), announce_length=False) as address:
         result = asyncio.run(scrape(address))
     assert result.text is None and "answer larger than 1048576 bytes" in (result.error or "")
 
