@@ -6,8 +6,9 @@ and no token is configured; anything else needs `Authorization: Bearer <token>`,
 by any request carrying a valid `?token=` (the Jupyter way). `/metrics` stays open.
 
 In both modes every mutation (a method other than GET/HEAD/OPTIONS) and every `/ws` handshake from a
-browser must come from the service's own origin or a configured CORS origin: a page elsewhere (Grafana on
-another port included) cannot drive the API with the cookie. The `?token=` parameter is removed from
+browser must come from the service's own origin or a configured CORS origin, unless it carries the
+token as a bearer header: a page elsewhere (Grafana on another port included) cannot drive the API with
+the cookie or with the open loopback mode. The `?token=` parameter is removed from
 the request before anything else sees it, so it never reaches the access log.
 """
 
@@ -124,10 +125,13 @@ class AccessMiddleware:
     def _cookie_value(self) -> str:
         return hashlib.sha256(self.token().encode()).hexdigest()
 
+    def _bearer(self, headers: dict[bytes, str]) -> bool:
+        scheme, _, credentials = headers.get(b"authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and self._valid(credentials.strip())
+
     def _authenticated(self, scope: Scope) -> bool:
         headers = _header_values(scope, (b"authorization", b"cookie"))
-        scheme, _, credentials = headers.get(b"authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and self._valid(credentials.strip()):
+        if self._bearer(headers):
             return True
         try:
             morsel = SimpleCookie(headers.get(b"cookie", "")).get(COOKIE)
@@ -160,7 +164,13 @@ class AccessMiddleware:
                 candidate, scope["query_string"] = _pop_token(scope["query_string"])
                 login = self._valid(candidate)
             mutating = kind == "websocket" or scope["method"] not in SAFE_METHODS
-            if mutating and not self._origin_allowed(scope):
+            # A page elsewhere can ride on what the browser adds by itself (the cookie, a loopback
+            # address), never on a bearer token it would have to know: such a request passes.
+            if (
+                mutating
+                and not self._origin_allowed(scope)
+                and not self._bearer(_header_values(scope, (b"authorization",)))
+            ):
                 await self._refuse(scope, receive, send, 403, _cross_origin_message(self.settings))
                 return
             if (

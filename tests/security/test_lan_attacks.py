@@ -193,11 +193,24 @@ def test_cross_origin_mutations_are_refused(
         assert same.status_code != 403
 
 
+def test_a_page_elsewhere_that_knows_the_token_may_send_it(exposed: Service) -> None:
+    """A bearer header is no ambient authority (the browser never adds it by itself): a dashboard of a
+    CORS-allowed or any other origin that was given the token may mutate."""
+    with exposed.client() as client:
+        sent = client.post(
+            "/api/monitoring/collect_metrics", headers={"Origin": "http://evil.example", **AUTH}
+        )
+    assert sent.status_code == 200, sent.text
+
+
 @pytest.mark.parametrize("origin", list(FOREIGN_ORIGINS))
-@pytest.mark.parametrize("mode", ["loopback", "token"])
+@pytest.mark.parametrize("mode", ["loopback", "token with the login cookie"])
 def test_the_live_feed_checks_the_origin(local: Service, exposed: Service, mode: str, origin: str) -> None:
     service = local if mode == "loopback" else exposed
-    headers = {} if mode == "loopback" else AUTH
+    # A browser opens /ws with what it adds by itself: in token mode, the login cookie.
+    headers = (
+        {} if mode == "loopback" else {"Cookie": f"{COOKIE}={hashlib.sha256(TOKEN.encode()).hexdigest()}"}
+    )
     ws_url = service.url.replace("http://", "ws://") + "/ws"
     with (
         pytest.raises(InvalidStatus),
