@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# The node install's wheels for this machine, which the offline-install tests serve from a master:
+# tests reach no package index, make does (as pip install does), once per change of pyproject.toml.
+TEST_WHEELS := $(VENV)/test-wheels
 HOST   ?= 127.0.0.1
 PORT   ?= 8085
 
@@ -14,9 +17,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Idempotent: pip re-resolves quickly when everything is already there.
+# Idempotent: pip re-resolves quickly when everything is already there. The master's install: the
+# base (what a node needs) plus the server extra, and the test tools.
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[server,test]'
+	@$(MAKE) --no-print-directory $(TEST_WHEELS)/.done
+
+$(TEST_WHEELS)/.done: pyproject.toml
+	$(BIN)/dispycluster wheelhouse build --platform $(shell uname -m) --out $(TEST_WHEELS)
+	$(BIN)/pip download --quiet --only-binary=:all: -d $(TEST_WHEELS)/build-requirements 'setuptools>=68' wheel
+	$(BIN)/pip download --quiet --no-deps --no-binary=:all: -d $(TEST_WHEELS)/build-requirements \
+		"psutil==$$(ls $(TEST_WHEELS) | sed -n 's/^psutil-\([^-]*\)-.*/\1/p')"
+	touch $@
 
 system-deps:
 	@./deploy/scripts/install-system-packages.sh $(SYSTEM_PACKAGES)

@@ -102,6 +102,17 @@ PROMETHEUS_ALERTS: tuple[PrometheusAlert, ...] = (
         "needs NTP after every boot.",
     ),
     PrometheusAlert(
+        alert="NodeTextFileCollectorScrapeError",
+        expr=f"node_textfile_scrape_error{{{NODE}}} == 1",
+        for_seconds=300,
+        severity="warning",
+        summary="A textfile could not be read.",
+        description=f"The textfile collector of {NODE_TEMPLATE} refused a *.prom file or could not read its"
+        " directory: the metrics of that file are missing.",
+        runbook="`journalctl -u dispycluster-exporter` on the node names the file and why; fix the script "
+        "that writes it (write to a temporary file, then `mv` it into place).",
+    ),
+    PrometheusAlert(
         alert="DispyClusterServiceDown",
         expr=f"up{{{SERVICE}}} == 0",
         for_seconds=120,

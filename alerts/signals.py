@@ -18,6 +18,11 @@ ROOT_FS = f'{NODE},mountpoint="/",fstype!="rootfs"'
 # Window of the rate() in the CPU signal: four scrapes at the default 30 s interval of small clusters.
 CPU_RATE_WINDOW = "2m"
 
+
+def _rpi_flag(selector: str) -> str:
+    return f"max without (condition, period) (node_rpi_throttled{{{NODE},{selector}}})"
+
+
 SIGNALS: dict[str, str] = {
     "up": f"up{{{NODE}}}",
     # Busy = everything but idle and iowait, as psutil and htop count it.
@@ -40,6 +45,10 @@ SIGNALS: dict[str, str] = {
         f"max without (chip, sensor) (node_hwmon_temp_celsius{{{NODE}}})"
         f" or max without (zone, type) (node_thermal_zone_temp{{{NODE}}})"
     ),
+    # A Raspberry Pi's firmware flags (the exporter's rpi collector): 1 while the condition holds.
+    "rpi_under_voltage": _rpi_flag('condition="under_voltage",period="now"'),
+    "rpi_under_voltage_since_boot": _rpi_flag('condition="under_voltage",period="since_boot"'),
+    "rpi_throttled": _rpi_flag('condition=~"throttled|arm_frequency_capped|soft_temp_limit",period="now"'),
 }
 
 

@@ -120,6 +120,45 @@ THRESHOLDS: tuple[Threshold, ...] = (
         "(now {value:.1f} °C).",
         runbook="The CPU is throttled; stop jobs on the node until it cools down.",
     ),
+    # A Raspberry Pi's firmware flags (1 while the condition holds), from the exporter's rpi collector.
+    Threshold(
+        alert="NodeUnderVoltage",
+        signal="rpi_under_voltage",
+        op="==",
+        value=1,
+        for_seconds=60,
+        severity="critical",
+        summary="Raspberry Pi under-voltage.",
+        description="The firmware of {node} has reported under-voltage for {for_human}: the supply sags"
+        " below 4.63 V, so the CPU is slowed down and SD card and USB writes may be corrupted.",
+        runbook="Use the official power supply (5.1 V, 3 A for a Pi 4, 5 A for a Pi 5) and a short, thick"
+        " cable; power USB disks from a powered hub.",
+    ),
+    Threshold(
+        alert="NodeThrottled",
+        signal="rpi_throttled",
+        op="==",
+        value=1,
+        for_seconds=300,
+        severity="warning",
+        summary="Raspberry Pi CPU throttled.",
+        description="The firmware of {node} has been throttling the CPU or capping its frequency for"
+        " {for_human}: jobs there run slower than on its peers.",
+        runbook="Look at the temperature and under-voltage of the node: add a heatsink or fan, or fix the"
+        " power supply.",
+    ),
+    Threshold(
+        alert="NodeUnderVoltageSinceBoot",
+        signal="rpi_under_voltage_since_boot",
+        op="==",
+        value=1,
+        for_seconds=60,
+        severity="info",
+        summary="Raspberry Pi under-voltage since boot.",
+        description="The firmware of {node} has seen under-voltage at least once since the node booted,"
+        " even if the supply is fine now.",
+        runbook="Check the power supply and cable before it gets worse; the flag clears only at reboot.",
+    ),
 )
 
 

@@ -3,9 +3,10 @@
 Both run on loopback with the same filters and are scraped alternately, as Prometheus scrapes them (its
 Accept header, gzip, one keep-alive connection each). Per target: p50/p99 latency, CPU seconds per scrape
 (utime + stime from /proc/<pid>/stat before and after) and resident memory (VmRSS, VmHWM).
-Three selections, each on both exporters: the twelve collectors of issue 2 that both have (not netclass),
-then those with netclass (node_exporter's exports many more link properties than ours), then the twelve with
-the five the node-mixin alerts added (timex, vmstat, filefd, pressure, entropy).
+Selections, each on both exporters: the twelve collectors of issue 2 that both have (not netclass), then
+those with netclass (node_exporter's exports many more link properties than ours), then the twelve with
+the five the node-mixin alerts added (timex, vmstat, filefd, pressure, entropy), then issue 13's /proc
+collectors, and processes with interrupts (turned on in both).
 """
 
 from __future__ import annotations
@@ -28,15 +29,21 @@ WARMUP = 20
 COLLECTORS = ["cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "hwmon", "thermal_zone"]
 COLLECTORS += ["stat", "time", "uname", "os"]
 MIXIN_COLLECTORS = ["timex", "vmstat", "filefd", "pressure", "entropy"]
+# Issue 13's /proc collectors: on by default, then the two off by default (enabled on both exporters).
+PROC_COLLECTORS = ["netstat", "sockstat", "softnet", "schedstat", "conntrack", "arp"]
+OFF_BY_DEFAULT = ["processes", "interrupts"]
 SELECTIONS = (
     ("12 collectors", COLLECTORS),
     ("12 collectors + netclass", [*COLLECTORS, "netclass"]),
     ("17 collectors (the 12 + timex, vmstat, filefd, pressure, entropy)", [*COLLECTORS, *MIXIN_COLLECTORS]),
+    ("/proc collectors (netstat, sockstat, softnet, schedstat, conntrack, arp)", PROC_COLLECTORS),
+    ("processes and interrupts (off by default)", OFF_BY_DEFAULT),
 )
 FILTERS = [
     "--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+)($|/)",
     "--collector.diskstats.device-exclude=^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$",
     "--collector.netdev.device-exclude=^lo$",
+    *(f"--collector.{name}" for name in OFF_BY_DEFAULT),
 ]
 PROMETHEUS_HEADERS = {
     "Accept": "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"

@@ -1,4 +1,5 @@
-"""Node detail: one node's CPU, memory, filesystems, disks, network, temperatures and exporter health.
+"""Node detail: one node's CPU, memory, filesystems, disks, network, temperatures, a Raspberry Pi's power
+and throttling, and exporter health.
 
 Raw node_exporter queries only (no recording rules), so it works with any Prometheus scraping our
 exporter or a stock node_exporter. The `job` and `instance` variables come from `node_uname_info`.
@@ -6,7 +7,7 @@ exporter or a stock node_exporter. The `job` and `instance` variables come from 
 
 from __future__ import annotations
 
-from grafanalib.core import Dashboard
+from grafanalib.core import Dashboard, Stat, StatValueMappingItem, StatValueMappings
 
 from dashboards.common import Layout, dashboard, gauge, query_variable, stat, steps, timeseries
 
@@ -18,6 +19,7 @@ DISKS = f'{SEL},device=~"[a-z]+|nvme[0-9]+n[0-9]+|mmcblk[0-9]+"'
 REAL_FS = f'{SEL},fstype!~"tmpfs|ramfs|overlay|squashfs|devtmpfs",mountpoint!=""'
 NET = f'{SEL},device!~"lo|veth.+"'
 NUM_CPUS = f'count(node_cpu_seconds_total{{{SEL},mode="idle"}})'
+THROTTLING = 'condition=~"throttled|arm_frequency_capped|soft_temp_limit"'
 
 
 def _overview(layout: Layout) -> None:
@@ -242,6 +244,70 @@ def _network_and_sensors(layout: Layout) -> None:
     )
 
 
+def _flag(title: str, selector: str, color: str, description: str) -> Stat:
+    """A Raspberry Pi firmware flag as yes/no; "unknown" on machines that are no Pi."""
+    panel = stat(
+        title,
+        f"max(node_rpi_throttled{{{SEL},{selector}}})",
+        "none",
+        description=description,
+        thresholds=steps(("green", None), (color, 1)),
+    )
+    panel.mappings = [
+        StatValueMappings(StatValueMappingItem("no", "0", "green"), StatValueMappingItem("yes", "1", color))
+    ]
+    return panel
+
+
+def _power(layout: Layout) -> None:
+    layout.row(
+        "Power and throttling (Raspberry Pi)",
+        (
+            _flag(
+                "Under-voltage now",
+                'condition="under_voltage",period="now"',
+                "red",
+                "The supply is below 4.63 V: the firmware slows the CPU down and SD card writes may be"
+                " corrupted. Fix the power supply or cable.",
+            ),
+            4,
+            6,
+        ),
+        (
+            _flag(
+                "Under-voltage since boot",
+                'condition="under_voltage",period="since_boot"',
+                "orange",
+                "The supply sagged at least once since the node booted; the flag clears only at reboot.",
+            ),
+            4,
+            6,
+        ),
+        (
+            _flag(
+                "Throttled now",
+                f'{THROTTLING},period="now"',
+                "orange",
+                "The firmware throttles the CPU or caps its frequency (heat, or under-voltage).",
+            ),
+            4,
+            6,
+        ),
+        (
+            timeseries(
+                "Firmware flags",
+                [(f'node_rpi_throttled{{{SEL},period="now"}}', "{{condition}}")],
+                "none",
+                description="1 while the condition holds (get_throttled); only under_voltage on kernels"
+                " without it.",
+                max_value=1,
+            ),
+            12,
+            6,
+        ),
+    )
+
+
 def _exporter(layout: Layout) -> None:
     layout.row(
         "Exporter",
@@ -283,7 +349,7 @@ def _exporter(layout: Layout) -> None:
 
 def build() -> Dashboard:
     layout = Layout()
-    for section in (_overview, _cpu_and_memory, _storage, _network_and_sensors, _exporter):
+    for section in (_overview, _cpu_and_memory, _storage, _network_and_sensors, _power, _exporter):
         section(layout)
     return dashboard(
         "DispyCluster / Node detail",

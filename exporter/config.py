@@ -18,10 +18,17 @@ DISKSTATS_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 # Upstream exports every interface, loopback included.
 NETDEV_DEVICE_EXCLUDE = ""
 VMSTAT_FIELDS = r"^(oom_kill|pgpg|pswp|pg.*fault).*"
+NETSTAT_FIELDS = (
+    r"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)"
+    r"|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)"
+    r"|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)"
+    r"|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
+)
 DEFAULT_MOUNT_POINTS_EXCLUDE = re.compile(MOUNT_POINTS_EXCLUDE)
 DEFAULT_FS_TYPES_EXCLUDE = re.compile(FS_TYPES_EXCLUDE)
 DEFAULT_DISKSTATS_DEVICE_EXCLUDE = re.compile(DISKSTATS_DEVICE_EXCLUDE)
 DEFAULT_VMSTAT_FIELDS = re.compile(VMSTAT_FIELDS)
+DEFAULT_NETSTAT_FIELDS = re.compile(NETSTAT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,20 @@ class Config:
     netdev_device_exclude: re.Pattern[str] | None = None
     cpu_guest: bool = True
     vmstat_fields: re.Pattern[str] | None = DEFAULT_VMSTAT_FIELDS
+    netstat_fields: re.Pattern[str] | None = DEFAULT_NETSTAT_FIELDS
+    arp_device_include: re.Pattern[str] | None = None
+    arp_device_exclude: re.Pattern[str] | None = None
+    interrupts_name_include: re.Pattern[str] | None = None
+    interrupts_name_exclude: re.Pattern[str] | None = None
+    interrupts_include_zeros: bool = True
+    # Directories (or globs) of *.prom files; none by default, as upstream.
+    textfile_directories: tuple[str, ...] = ()
 
 
 def excluded(pattern: re.Pattern[str] | None, value: str) -> bool:
     return pattern is not None and pattern.search(value) is not None
+
+
+def ignored(value: str, exclude: re.Pattern[str] | None, include: re.Pattern[str] | None) -> bool:
+    """node_exporter's include/exclude pair of filters (at most one is set): whether `value` is left out."""
+    return excluded(exclude, value) or (include is not None and include.search(value) is None)

@@ -33,6 +33,19 @@ class UnsupportedError(Exception):
     """A family this writer leaves to prometheus_client."""
 
 
+class Parts(Metric):
+    """A family made of parts that keep their written sample lines between scrapes.
+
+    The textfile collector serves a file's families unchanged until the file changes: each part (one
+    file's share of the family) is written once, and later scrapes reuse its lines.
+    """
+
+    def __init__(self, name: str, documentation: str, kind: str, parts: list[Metric]) -> None:
+        super().__init__(name, documentation, kind)
+        self.parts = parts
+        self.samples = [sample for part in parts for sample in part.samples]  # for the library's encoders
+
+
 class Frozen:
     """Already collected families, in the shape prometheus_client's encoders read."""
 
@@ -102,6 +115,16 @@ class Writer:
         return header
 
     def _samples(self, family: Metric, out: list[str]) -> None:
+        if isinstance(family, Parts):
+            for part in family.parts:
+                # Sample lines are the same in both formats; a part that raises is not remembered.
+                written = getattr(part, "written", None)
+                if written is None:
+                    lines: list[str] = []
+                    self._samples(part, lines)
+                    written = part.written = "".join(lines)  # type: ignore[attr-defined]
+                out.append(written)
+            return
         for sample in family.samples:
             name, labels, value = sample[:3]
             # No timestamp, exemplar or native histogram; no _created sample, which the text format moves.

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter import __version__, config
-from exporter.collectors import COLLECTORS
+from exporter.collectors import COLLECTORS, DEFAULT_ENABLED
 from exporter.config import Config, Paths
 
 DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>ms|s|m)?$")
+DEFAULT_STATE = {True: "enabled", False: "disabled"}
 UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 
 
@@ -20,6 +21,7 @@ UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 class Options:
     listen_address: str
     telemetry_path: str
+    web_config_file: Path | None
     exporter_metrics: bool
     collectors: list[str]
     config: Config
@@ -82,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="path under which to expose metrics (default: %(default)s)",
     )
     web.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        type=Path,
+        default=None,
+        help="exporter-toolkit web config file: TLS, basic auth, response headers (default: plain HTTP)",
+    )
+    web.add_argument(
         "--web.disable-exporter-metrics",
         dest="disable_exporter_metrics",
         action="store_true",
@@ -122,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
             dest=f"collector_{name}",
             action=argparse.BooleanOptionalAction,
             default=None,
-            help=f"enable the {name} collector (default: enabled)",
+            help=f"enable the {name} collector (default: {DEFAULT_STATE[name in DEFAULT_ENABLED]})",
         )
     options = parser.add_argument_group("collector options")
     options.add_argument(
@@ -175,6 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=config.VMSTAT_FIELDS,
         help="regexp of /proc/vmstat fields to export (empty: all) (default: %(default)s)",
     )
+    add_proc_options(options)
+    options.add_argument(
+        "--collector.textfile.directory",
+        dest="textfile_directories",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="directory to read *.prom files with metrics from, globs allowed; repeat for several"
+        " (default: none)",
+    )
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -186,17 +205,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_include_exclude(options: argparse._ArgumentGroup, flag: str, dest: str, what: str) -> None:
+    """node_exporter's pair of filters `<flag>-include` / `<flag>-exclude`, one or the other."""
+    group = options.add_mutually_exclusive_group()
+    for kind, other, verb in (("include", "exclude", "exported"), ("exclude", "include", "left out")):
+        group.add_argument(
+            f"{flag}-{kind}",
+            dest=f"{dest}_{kind}",
+            type=regex,
+            default=None,
+            help=f"regexp of {what} {verb} (mutually exclusive with {flag}-{other})",
+        )
+
+
+def add_proc_options(options: argparse._ArgumentGroup) -> None:
+    """The options of the netstat, arp and interrupts collectors, with node_exporter's names and defaults."""
+    options.add_argument(
+        "--collector.netstat.fields",
+        dest="netstat_fields",
+        type=regex,
+        default=config.NETSTAT_FIELDS,
+        help="regexp of /proc/net/{netstat,snmp,snmp6} fields (Protocol_Field) to export (empty: all)"
+        " (default: %(default)s)",
+    )
+    add_include_exclude(options, "--collector.arp.device", "arp_device", "devices whose ARP entries are")
+    add_include_exclude(
+        options,
+        "--collector.interrupts.name",
+        "interrupts_name",
+        "interrupts (matched against `name;info;devices`) that are",
+    )
+    options.add_argument(
+        "--collector.interrupts.include-zeros",
+        dest="interrupts_include_zeros",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="export per-CPU interrupt counts that are zero (default: on)",
+    )
+
+
 def parse(argv: Sequence[str] | None = None) -> Options:
     """Parsed flags; argparse prints a clear message and exits with status 2 on a bad one."""
     args = build_parser().parse_args(argv)
     enabled = [
         name
         for name in sorted(COLLECTORS)
-        if (choice := getattr(args, f"collector_{name}")) or (choice is None and not args.disable_defaults)
+        if (choice := getattr(args, f"collector_{name}"))
+        or (choice is None and not args.disable_defaults and name in DEFAULT_ENABLED)
     ]
     return Options(
         listen_address=args.listen_address,
         telemetry_path=args.telemetry_path,
+        web_config_file=args.web_config_file,
         exporter_metrics=not args.disable_exporter_metrics,
         collectors=enabled,
         config=Config(
@@ -208,6 +268,13 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             netdev_device_exclude=args.netdev_device_exclude,
             cpu_guest=args.cpu_guest,
             vmstat_fields=args.vmstat_fields,
+            netstat_fields=args.netstat_fields,
+            arp_device_include=args.arp_device_include,
+            arp_device_exclude=args.arp_device_exclude,
+            interrupts_name_include=args.interrupts_name_include,
+            interrupts_name_exclude=args.interrupts_name_exclude,
+            interrupts_include_zeros=args.interrupts_include_zeros,
+            textfile_directories=tuple(args.textfile_directories),
         ),
         log_level=args.log_level,
     )

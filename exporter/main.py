@@ -25,16 +25,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=LOG_LEVELS[options.log_level], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    web = None
+    if options.web_config_file is not None:
+        # Imported here: bcrypt and PyYAML cost 2 MB of RSS that exporters without the flag need not pay.
+        from exporter.webconfig import WebConfigError, WebConfigFile  # noqa: PLC0415
+
+        try:
+            web = WebConfigFile(options.web_config_file)
+        except WebConfigError as error:
+            print(
+                f"dispycluster-exporter: web config file {options.web_config_file}: {error}", file=sys.stderr
+            )
+            return 1
     exporter = NodeExporter(options.config, options.collectors, exporter_metrics=options.exporter_metrics)
     try:
-        server = MetricsServer(options.listen_address, exporter, options.telemetry_path)
+        server = MetricsServer(options.listen_address, exporter, options.telemetry_path, web)
     except OSError as error:
         print(f"dispycluster-exporter: cannot listen on {options.listen_address}: {error}", file=sys.stderr)
         return 1
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in host else host
     print(
-        f"dispycluster-exporter listening on http://{shown}:{port}{options.telemetry_path}"
+        f"dispycluster-exporter listening on {'https' if web and web.tls else 'http'}://{shown}:{port}"
+        f"{options.telemetry_path}"
         f" (collectors: {', '.join(options.collectors) or 'none'})",
         flush=True,
     )

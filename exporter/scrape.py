@@ -21,6 +21,8 @@ from exporter.config import Config
 log = logging.getLogger(__name__)
 # Each distinct collect[]/exclude[] selection gets its own registry; a scraper only ever uses a few.
 MAX_CACHED_SELECTIONS = 32
+SCRAPE_DURATION = "node_scrape_collector_duration_seconds"
+SCRAPE_SUCCESS = "node_scrape_collector_success"
 
 
 class FilterError(ValueError):
@@ -37,6 +39,10 @@ class NodeExporter:
         self._exporter_metrics = exporter_metrics
         self._registries: dict[tuple[str, ...], CollectorRegistry] = {}
         self._lock = threading.Lock()
+        # Names a collector that serves others' metrics (textfile) must leave alone, beside each scrape's own.
+        self._own_names = {SCRAPE_DURATION, SCRAPE_SUCCESS}
+        if exporter_metrics:
+            self._own_names |= names_of(_exporter_metrics(CollectorRegistry(auto_describe=False)).collect())
 
     def select(self, collect: list[str], exclude: list[str]) -> list[str]:
         """The collectors a `collect[]`/`exclude[]` query asks for, checked as node_exporter checks them."""
@@ -65,21 +71,11 @@ class NodeExporter:
     def _build_registry(self, names: list[str]) -> CollectorRegistry:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Selection(self, names))
-        if self._exporter_metrics:
-            registry.register(_BuildInfo())
-            ProcessCollector(registry=registry)
-            PlatformCollector(registry=registry)
-        return registry
+        return _exporter_metrics(registry) if self._exporter_metrics else registry
 
     def run(self, names: list[str]) -> Iterator[Metric]:
-        duration = gauge(
-            "node_scrape_collector_duration_seconds",
-            "node_exporter: Duration of a collector scrape.",
-            ["collector"],
-        )
-        success = gauge(
-            "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", ["collector"]
-        )
+        duration = gauge(SCRAPE_DURATION, "node_exporter: Duration of a collector scrape.", ["collector"])
+        success = gauge(SCRAPE_SUCCESS, "node_exporter: Whether a collector succeeded.", ["collector"])
         # Work that waits on the kernel (statfs) starts first, and its collector runs last, so that the wait
         # overlaps all the other collectors. A failure here shows up again, and is reported, in collect().
         prepared: list[str] = []
@@ -89,11 +85,16 @@ class NodeExporter:
                 prepared.append(name)
                 with contextlib.suppress(Exception):
                     prepare()
-        for name in [name for name in names if name not in prepared] + prepared:
+        # Collectors serving others' metrics come last, to be told every name the rest of the scrape exports.
+        beside = [name for name in names if hasattr(self.collectors[name], "collect_beside")]
+        first = [name for name in names if name not in prepared and name not in beside]
+        exported = set(self._own_names) if beside else None
+        for name in first + prepared + beside:
             start = time.perf_counter()
             try:
                 # Build the whole list first so the duration measures collection, not encoding.
-                families = self.collectors[name].collect()
+                collector = self.collectors[name]
+                families = collector.collect_beside(exported) if name in beside else collector.collect()
                 ok = 1.0
             except (FileNotFoundError, NoDataError) as error:
                 # No such hardware (no hwmon on a VM): node_exporter's "no data", not an error every scrape.
@@ -105,9 +106,24 @@ class NodeExporter:
             duration.add_metric([name], time.perf_counter() - start)
             success.add_metric([name], ok)
             # Like node_exporter, a family without samples (no thermal zones here) is not announced at all.
+            if exported is not None and name not in beside:
+                exported |= names_of(families)
             yield from (family for family in families if family.samples)
         yield duration
         yield success
+
+
+def names_of(families: Iterable[Metric]) -> set[str]:
+    """Every family name and sample name of `families`."""
+    return {name for family in families for name in (family.name, *(s.name for s in family.samples))}
+
+
+def _exporter_metrics(registry: CollectorRegistry) -> CollectorRegistry:
+    """`registry` with the exporter's own metrics: build info, process_* and python_info."""
+    registry.register(_BuildInfo())
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    return registry
 
 
 class _Selection(Collector):

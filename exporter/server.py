@@ -6,14 +6,20 @@ import gzip
 import logging
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from exporter.exposition import Writer, negotiate
 from exporter.scrape import FilterError, NodeExporter
 
+if TYPE_CHECKING:
+    from exporter.webconfig import WebConfigFile
+
 log = logging.getLogger(__name__)
 # Fast enough to stay far below the time spent collecting, and most of the size gain of level 9.
 GZIP_LEVEL = 1
+# A client that opens a connection and says nothing must not hold a thread for long.
+HANDSHAKE_TIMEOUT = 10.0
 LANDING_PAGE = """<html><head><title>DispyCluster Exporter</title></head>
 <body><h1>DispyCluster Exporter</h1><p><a href="{path}">Metrics</a></p></body></html>
 """
@@ -28,13 +34,15 @@ def parse_listen_address(address: str) -> tuple[str, int]:
 class MetricsServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: str, exporter: NodeExporter, telemetry_path: str) -> None:
+    def __init__(
+        self, address: str, exporter: NodeExporter, telemetry_path: str, web: WebConfigFile | None = None
+    ) -> None:
         host, port = parse_listen_address(address)
         if not host:
             # An empty host listens everywhere: IPv6 dual-stack when the machine has it.
             host = "::" if socket.has_dualstack_ipv6() else "0.0.0.0"
         self.address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        self.exporter, self.telemetry_path = exporter, telemetry_path
+        self.exporter, self.telemetry_path, self.web = exporter, telemetry_path, web
         self.writer = Writer()
         super().__init__((host, port), MetricsHandler)
 
@@ -42,6 +50,28 @@ class MetricsServer(ThreadingHTTPServer):
         if self.address_family == socket.AF_INET6:
             self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         super().server_bind()
+
+    def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:  # type: ignore[override]
+        """TLS handshake (in the connection's own thread) with the certificate as it is on disk now."""
+        web = self.web
+        if web is None or not web.tls:
+            super().finish_request(request, client_address)
+            return
+        web.refresh()
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            tls = web.context.wrap_socket(request, server_side=True)  # type: ignore[union-attr]
+        except OSError as error:  # ssl.SSLError included
+            log.debug("TLS handshake with %s failed: %s", client_address[0], error)
+            return
+        try:
+            if not web.accepts_peer(tls.getpeercert()):
+                log.warning("client certificate of %s has none of client_allowed_sans", client_address[0])
+                return
+            tls.settimeout(None)
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
 
 
 class MetricsHandler(BaseHTTPRequestHandler):
@@ -52,6 +82,8 @@ class MetricsHandler(BaseHTTPRequestHandler):
     server_version = "dispycluster-exporter"
 
     def do_GET(self) -> None:
+        if not self._authorized():
+            return
         url = urlsplit(self.path)
         if url.path == "/":
             self._reply(
@@ -86,8 +118,31 @@ class MetricsHandler(BaseHTTPRequestHandler):
         else:
             self._reply(200, content_type, body)
 
-    def _reply(self, status: int, content_type: str, body: bytes, gzipped: bool = False) -> None:
+    def _authorized(self) -> bool:
+        """The web config's basic auth; 503 while a changed web config file is invalid."""
+        web = self.server.web
+        if web is None:
+            return True
+        web.refresh()
+        if web.error is not None:
+            body = b"The web config file is invalid; see the exporter's log.\n"
+            self._reply(503, "text/plain; charset=utf-8", body)
+            return False
+        users = web.config.users
+        if users and not web.credentials.allowed(self.headers.get("Authorization"), users):
+            self._reply(401, "text/plain; charset=utf-8", b"Unauthorized\n", challenge=True)
+            return False
+        return True
+
+    def _reply(
+        self, status: int, content_type: str, body: bytes, gzipped: bool = False, challenge: bool = False
+    ) -> None:
         self.send_response(status)
+        if challenge:
+            self.send_header("WWW-Authenticate", "Basic")
+        if self.server.web is not None:
+            for name, value in self.server.web.config.headers.items():
+                self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if gzipped:

@@ -29,6 +29,7 @@ from webapi.runtime import Runtime
 from webapi.security_headers import SecurityHeadersMiddleware
 from webapi.settings import Settings, SettingsError, load_settings
 from webapi.ui import install_ui
+from webapi.wheelhouse import router as wheelhouse
 from webapi.wiring import install as install_monitoring
 
 
@@ -103,5 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_monitoring(app, runtime)
     app.include_router(ws.router)
     install_ui(app)
+    wheelhouse.install(app, runtime.settings.data_dir)
     _install_middleware(app, settings, tokens)
     return app

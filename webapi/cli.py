@@ -79,6 +79,59 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wheelhouse_build(args: argparse.Namespace) -> int:
+    import sys
+
+    from webapi.settings import load_settings
+    from webapi.wheelhouse.build import BuildError, BuildOptions, build
+
+    out = args.out or load_settings().data_dir / "wheelhouse"
+    options = BuildOptions(
+        out=out.resolve(),
+        platforms=args.platform or None,
+        python_versions=args.python_version or None,
+        source=args.source,
+        find_links=args.find_links or [],
+        no_index=args.no_index,
+        extra_index_urls=args.extra_index_url or [],
+    )
+    try:
+        report = build(options)
+    except BuildError as exc:
+        print(f"dispycluster wheelhouse build: {exc}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def _add_wheelhouse(sub: argparse._SubParsersAction) -> None:
+    from webapi.wheelhouse.platforms import PLATFORMS, PYTHON_VERSIONS
+
+    wheelhouse = sub.add_parser("wheelhouse", help="the node install's wheels, served at /simple/")
+    actions = wheelhouse.add_subparsers(dest="action", required=True)
+    build = actions.add_parser("build", help="gather the wheels of the node install for the node platforms")
+    build.add_argument(
+        "--platform",
+        action="append",
+        choices=sorted(PLATFORMS),
+        help=f"node platform, repeatable (default: all of {', '.join(PLATFORMS)})",
+    )
+    build.add_argument(
+        "--python-version",
+        action="append",
+        help=f"Python of the nodes, repeatable (default: {' '.join(PYTHON_VERSIONS)})",
+    )
+    build.add_argument("--out", type=Path, help="wheelhouse directory (default: DATA_DIR/wheelhouse)")
+    build.add_argument("--source", type=Path, help="DispyCluster source tree (default: this checkout)")
+    build.add_argument("--find-links", action="append", help="also look for packages here (pip's option)")
+    build.add_argument("--no-index", action="store_true", help="use --find-links only (pip's option)")
+    build.add_argument(
+        "--extra-index-url", action="append", help="another index, e.g. piwheels for armv7l (pip's option)"
+    )
+    build.set_defaults(handler=_wheelhouse_build)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dispycluster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,11 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="write the Prometheus alerting and recording rules")
     rules.add_argument("--out", type=Path, required=True, help="directory for the rule files")
     rules.set_defaults(handler=_rules)
+    _add_wheelhouse(sub)
     return parser
 
 
+# What a compute node's base install runs; every other command needs `dispycluster[server]`.
+BASE_COMMANDS = frozenset({"node"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    from webapi.extras import server_install_hint
+
     args = build_parser().parse_args(argv)
+    hint = None if args.command in BASE_COMMANDS else server_install_hint(args.command)
+    if hint is not None:
+        print(hint, file=sys.stderr)
+        return 2
     return int(args.handler(args))
 
 

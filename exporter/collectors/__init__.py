@@ -1,8 +1,13 @@
-"""The collector registry: every collector by its node_exporter name, all enabled by default."""
+"""The collector registry: every collector by its node_exporter name, and which ones run by default.
+
+A collector is enabled by default unless its class says `default_enabled = False`, as upstream's are.
+"""
 
 from __future__ import annotations
 
+from exporter.collectors.arp import ArpCollector
 from exporter.collectors.base import Collector
+from exporter.collectors.conntrack import ConntrackCollector
 from exporter.collectors.cpu import CpuCollector
 from exporter.collectors.diskstats import DiskstatsCollector
 from exporter.collectors.dispy import DispyCollector
@@ -10,13 +15,21 @@ from exporter.collectors.entropy import EntropyCollector
 from exporter.collectors.filefd import FilefdCollector
 from exporter.collectors.filesystem import FilesystemCollector
 from exporter.collectors.hwmon import HwmonCollector
+from exporter.collectors.interrupts import InterruptsCollector
 from exporter.collectors.loadavg import LoadavgCollector
 from exporter.collectors.meminfo import MeminfoCollector
 from exporter.collectors.netclass import NetclassCollector
 from exporter.collectors.netdev import NetdevCollector
+from exporter.collectors.netstat import NetstatCollector
 from exporter.collectors.os import OsCollector
 from exporter.collectors.pressure import PressureCollector
+from exporter.collectors.processes import ProcessesCollector
+from exporter.collectors.rpi import RpiCollector
+from exporter.collectors.schedstat import SchedstatCollector
+from exporter.collectors.sockstat import SockstatCollector
+from exporter.collectors.softnet import SoftnetCollector
 from exporter.collectors.stat import StatCollector
+from exporter.collectors.textfile import TextfileCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
 from exporter.collectors.time import TimeCollector
 from exporter.collectors.timex import TimexCollector
@@ -26,6 +39,8 @@ from exporter.collectors.vmstat import VmstatCollector
 COLLECTORS: dict[str, type[Collector]] = {
     cls.name: cls
     for cls in (
+        ArpCollector,
+        ConntrackCollector,
         CpuCollector,
         DiskstatsCollector,
         DispyCollector,
@@ -33,13 +48,21 @@ COLLECTORS: dict[str, type[Collector]] = {
         FilefdCollector,
         FilesystemCollector,
         HwmonCollector,
+        InterruptsCollector,
         LoadavgCollector,
         MeminfoCollector,
         NetclassCollector,
         NetdevCollector,
+        NetstatCollector,
         OsCollector,
         PressureCollector,
+        ProcessesCollector,
+        RpiCollector,
+        SchedstatCollector,
+        SockstatCollector,
+        SoftnetCollector,
         StatCollector,
+        TextfileCollector,
         ThermalZoneCollector,
         TimeCollector,
         TimexCollector,
@@ -47,5 +70,8 @@ COLLECTORS: dict[str, type[Collector]] = {
         VmstatCollector,
     )
 }
+DEFAULT_ENABLED: frozenset[str] = frozenset(
+    name for name, cls in COLLECTORS.items() if getattr(cls, "default_enabled", True)
+)
 
-__all__ = ["COLLECTORS", "Collector"]
+__all__ = ["COLLECTORS", "DEFAULT_ENABLED", "Collector"]

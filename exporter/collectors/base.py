@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
@@ -13,6 +13,7 @@ from prometheus_client.samples import Sample
 from exporter.config import Config
 
 READ_SIZE = 65536
+T = TypeVar("T")
 
 
 class Collector(Protocol):
@@ -48,6 +49,15 @@ def read_text(path: str | Path) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+def read_parsed(path: str | Path, parse: Callable[[str], T]) -> T:
+    """`parse` of the file's text; a ValueError says which file it is about, for the log."""
+    text = read_text(path)
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
 def read_stripped(path: str | Path) -> str | None:
     """A sysfs attribute without its newline; None when it is absent or unreadable (EINVAL, ENODATA...)."""
     try:
@@ -81,6 +91,13 @@ class Family(Metric):
 
 def gauge(name: str, documentation: str, labels: list[str] | None = None) -> Family:
     return Family(name, documentation, "gauge", labels)
+
+
+def single_gauge(name: str, documentation: str, value: float) -> Family:
+    """A gauge family of one unlabelled sample."""
+    family = gauge(name, documentation)
+    family.add_metric([], float(value))
+    return family
 
 
 def counter(name: str, documentation: str, labels: list[str] | None = None) -> Family:

@@ -105,6 +105,21 @@ def thermal_zone_series(celsius: Values, labels: str = NODE_LABELS) -> list[dict
     ]
 
 
+def _rpi(conditions: dict[str, bool], period: str) -> Callable[[Values, str], list[dict[str, str]]]:
+    """node_rpi_throttled series: the conditions marked True follow `values`, the others stay 0."""
+
+    def build(values: Values, labels: str) -> list[dict[str, str]]:
+        return [
+            {
+                "series": f'node_rpi_throttled{{{labels},condition="{condition}",period="{period}"}}',
+                "values": _values(values if follows else _map(values, lambda _: 0)),
+            }
+            for condition, follows in conditions.items()
+        ]
+
+    return build
+
+
 def _up(values: Values, labels: str) -> list[dict[str, str]]:
     return [{"series": f"up{{{labels}}}", "values": _values(values)}]
 
@@ -115,6 +130,12 @@ _BUILDERS = {
     "memory_percent": _memory,
     "disk_percent": _disk,
     "temperature_celsius": _temperature,
+    # Each flag signal owns distinct series, so that one node can carry all three.
+    "rpi_under_voltage": _rpi({"under_voltage": True}, "now"),
+    "rpi_under_voltage_since_boot": _rpi({"under_voltage": True}, "since_boot"),
+    "rpi_throttled": _rpi(
+        {"throttled": True, "arm_frequency_capped": False, "soft_temp_limit": False}, "now"
+    ),
 }
 
 # Labels an alert on each signal carries besides the target's and `severity`.

@@ -45,8 +45,12 @@ def _scenario() -> dict[str, dict[str, list[float | None]]]:
             "memory_percent": _timeline(50, (30, 55, 93)),
             "disk_percent": _timeline(85, (5, 45, 92), (45, 60, 98)),
             "temperature_celsius": _timeline(60, (20, 30, 75), (30, 36, 85)),
+            # n1 is a Raspberry Pi: throttled while hot, then a sagging supply latches the since-boot flag.
+            "rpi_throttled": _timeline(0, (22, 36, 1)),
+            "rpi_under_voltage": _timeline(0, (42, 50, 1)),
+            "rpi_under_voltage_since_boot": _timeline(0, (42, 60, 1)),
         },
-        # n2 has thermal zones only, and is unreachable for a while.
+        # n2 has thermal zones only (and no Raspberry Pi flags), and is unreachable for a while.
         "n2": {
             signal: [None if m in n2_down else v for m, v in enumerate(timeline)]
             for signal, timeline in zip(

@@ -72,7 +72,8 @@ def test_for_overrides_change_only_the_named_alert():
 
 
 def _ok_value(threshold: Threshold) -> float:
-    return {">": threshold.value - 10, "<": threshold.value + 10, "==": threshold.value + 1}[threshold.op]
+    # Signals compared with == are 0/1 flags (up, a Raspberry Pi's firmware flags).
+    return {">": threshold.value - 10, "<": threshold.value + 10, "==": 1 - threshold.value}[threshold.op]
 
 
 def _breach_value(threshold: Threshold) -> float:

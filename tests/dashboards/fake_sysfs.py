@@ -12,11 +12,17 @@ from pathlib import Path
 REAL = Path("/sys")
 
 
-def make_sysfs(root: Path, celsius: float = 48.5) -> Path:
-    """Build the tree under `root` (for `--path.sysfs`) and return it."""
+def make_sysfs(root: Path, celsius: float = 48.5, raspberry_pi: bool = False) -> Path:
+    """Build the tree under `root` (for `--path.sysfs`) and return it.
+
+    With `raspberry_pi`, the firmware's `get_throttled` flags (all clear) are there too, where a Pi 4 has
+    them, so that the exporter's rpi collector reports.
+    """
     root.mkdir(parents=True, exist_ok=True)
     for entry in REAL.iterdir():
-        if entry.name != "class":
+        if entry.name == "devices" and raspberry_pi:
+            _pi_devices(root / "devices")
+        elif entry.name != "class":
             (root / entry.name).symlink_to(entry)
     classes = root / "class"
     classes.mkdir()
@@ -36,3 +42,17 @@ def make_sysfs(root: Path, celsius: float = 48.5) -> Path:
     (zone / "policy").write_text("step_wise\n")
     (zone / "mode").write_text("enabled\n")
     return root
+
+
+def _pi_devices(devices: Path) -> None:
+    """The real /sys/devices, plus the Pi 4 firmware device under platform/soc."""
+    platform = devices / "platform"
+    platform.mkdir(parents=True)
+    for entry in (REAL / "devices").iterdir():
+        if entry.name != "platform":
+            (devices / entry.name).symlink_to(entry)
+    for entry in (REAL / "devices" / "platform").iterdir():
+        (platform / entry.name).symlink_to(entry)
+    firmware = platform / "soc" / "soc:firmware"
+    firmware.mkdir(parents=True)
+    (firmware / "get_throttled").write_text("0\n")

@@ -32,6 +32,9 @@ def test_help_documents_the_node_exporter_flags():
         "--collector.vmstat.fields",
         "--collector.timex, --no-collector.timex",
         "--collector.pressure, --no-collector.pressure",
+        "--web.config.file",
+        "--collector.textfile.directory",
+        "--collector.rpi, --no-collector.rpi",
     ):
         assert flag in result.stdout
     assert "(default: :9100)" in result.stdout

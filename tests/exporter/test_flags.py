@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.collectors import COLLECTORS
-from exporter.config import DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_VMSTAT_FIELDS
+from exporter.collectors import COLLECTORS, DEFAULT_ENABLED
+from exporter.config import DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_NETSTAT_FIELDS, DEFAULT_VMSTAT_FIELDS
 from exporter.flags import parse
 
 
@@ -11,7 +11,8 @@ def test_defaults_are_node_exporters():
     options = parse([])
     assert options.listen_address == ":9100"
     assert options.telemetry_path == "/metrics"
-    assert options.collectors == sorted(COLLECTORS)
+    assert options.collectors == sorted(DEFAULT_ENABLED)
+    assert {"processes", "interrupts"} <= COLLECTORS.keys() - DEFAULT_ENABLED
     assert options.exporter_metrics
     assert options.config.paths.procfs == Path("/proc")
     assert options.config.mount_points_exclude == DEFAULT_MOUNT_POINTS_EXCLUDE
@@ -19,6 +20,29 @@ def test_defaults_are_node_exporters():
     assert options.config.mount_timeout == 5.0
     assert options.config.vmstat_fields == DEFAULT_VMSTAT_FIELDS
     assert {"timex", "vmstat", "filefd", "pressure", "entropy"} <= set(options.collectors)
+
+
+def test_proc_collector_options_default_to_node_exporters():
+    config = parse([]).config
+    assert config.netstat_fields == DEFAULT_NETSTAT_FIELDS
+    assert config.netstat_fields.search("TcpExt_TCPSynRetrans")
+    assert not config.netstat_fields.search("TcpExt_TCPSackRecovery")
+    assert (config.arp_device_include, config.arp_device_exclude) == (None, None)
+    assert (config.interrupts_name_include, config.interrupts_name_exclude) == (None, None)
+    assert config.interrupts_include_zeros
+    options = parse(
+        ["--collector.processes", "--collector.interrupts", "--no-collector.interrupts.include-zeros"]
+    )
+    assert {"processes", "interrupts"} <= set(options.collectors)
+    assert not options.config.interrupts_include_zeros
+
+
+@pytest.mark.parametrize("prefix", ["--collector.arp.device", "--collector.interrupts.name"])
+def test_include_and_exclude_filters_are_mutually_exclusive(prefix, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse([f"{prefix}-include=a", f"{prefix}-exclude=b"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_collectors_can_be_turned_off_or_picked_from_nothing():

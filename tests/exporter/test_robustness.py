@@ -132,6 +132,25 @@ CASES: list[tuple[set[str], str, Damage]] = [
     ({"entropy"}, "proc/sys/kernel/random/entropy_avail", remove),
     ({"entropy"}, "proc/sys/kernel/random/entropy_avail", directory_instead),
     ({"entropy"}, "proc/sys/kernel/random/poolsize", garbage("lots\n")),
+    ({"netstat"}, "proc/net/netstat", remove),
+    ({"netstat"}, "proc/net/snmp", directory_instead),
+    ({"netstat"}, "proc/net/snmp6", garbage("Ip6InOctets many\n")),
+    ({"sockstat"}, "proc/net/sockstat", directory_instead),
+    ({"sockstat"}, "proc/net/sockstat6", garbage("TCP6: inuse\n")),
+    ({"softnet"}, "proc/net/softnet_stat", remove),
+    ({"softnet"}, "proc/net/softnet_stat", garbage("00000001 00000002\n")),
+    # A kernel without CONFIG_SCHEDSTATS or without nf_conntrack loaded: no data.
+    ({"schedstat"}, "proc/schedstat", remove),
+    ({"schedstat"}, "proc/schedstat", garbage("version 15\ncpu0 busy\n")),
+    ({"conntrack"}, "proc/sys/net/netfilter", remove),
+    ({"conntrack"}, "proc/sys/net/netfilter/nf_conntrack_max", directory_instead),
+    ({"conntrack"}, "proc/net/stat/nf_conntrack", garbage("entries\n00000001\n")),
+    ({"arp"}, "proc/net/arp", remove),
+    ({"arp"}, "proc/net/arp", garbage("192.0.2.1 eno1\n")),
+    ({"processes"}, "proc/sys/kernel/pid_max", directory_instead),
+    ({"processes"}, "proc/812/stat", garbage("812 (python3) S\n")),
+    ({"interrupts"}, "proc/interrupts", remove),
+    ({"interrupts"}, "proc/interrupts", garbage("  CPU0\n  0: lots IO-APIC 2-edge timer\n")),
 ]
 
 
@@ -151,6 +170,9 @@ def exporter(tree: Path) -> Iterator[str]:
         f"--path.procfs={tree / 'proc'}",
         f"--path.sysfs={tree / 'sys'}",
         f"--path.rootfs={tree / 'rootfs'}",
+        # Off by default: on here so that every collector is exercised.
+        "--collector.processes",
+        "--collector.interrupts",
     ]
     with running(argv, log_path=tree.parent / "exporter.log", ready_url=f"http://127.0.0.1:{port}/"):
         yield f"http://127.0.0.1:{port}/metrics"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.processes import free_port
+from tests.support.wheelhouse import TEST_WHEELS
 from tests.webapi.conftest import our_exporter, run_service, write_inventory
 
 TOKEN = "fuzzing-token-0123456789"
@@ -21,6 +23,10 @@ def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     inventory = write_inventory(
         tmp_path / "inventory.yml", [{"name": "n1", "address": "127.0.0.1", "exporter": exporter.address}]
     )
+    # A wheelhouse with one real wheel, so that /simple/ has projects and files to fuzz around.
+    (tmp_path / "data" / "wheelhouse").mkdir(parents=True)
+    for wheel in TEST_WHEELS.glob("prometheus_client-*.whl"):
+        shutil.copy2(wheel, tmp_path / "data" / "wheelhouse" / wheel.name)
     with (
         exporter.run(),
         run_service(

@@ -69,6 +69,17 @@ def test_the_right_token_gets_through(exposed: Service) -> None:
         assert client.get("/api/health").status_code == 200
 
 
+def test_the_wheelhouse_index_is_open_and_opens_nothing_else(exposed: Service) -> None:
+    """Nodes install from /simple/ before they hold any secret: it needs no token, read-only."""
+    with exposed.client() as client:
+        assert client.get("/simple/").status_code == 200
+        assert client.get("/simple/dispycluster/").status_code == 404  # no wheelhouse built: not a 401
+        assert client.post("/simple/").status_code == 405
+        for path in ("/simple/../api/cluster/nodes", "/simple/%2E%2E/api/cluster/nodes", "/api/simple/"):
+            assert client.get(path).status_code in (401, 404), path
+        assert client.get("/api/cluster/nodes").status_code == 401
+
+
 def test_the_live_feed_needs_the_token_too(exposed: Service) -> None:
     ws_url = exposed.url.replace("http://", "ws://") + "/ws"
     with pytest.raises(InvalidStatus) as refused, connect(ws_url, open_timeout=5):

@@ -25,7 +25,14 @@ def observe(state: NodeState, status: Status) -> dict[str, float | None]:
         "memory_percent": metrics.memory_percent if metrics else None,
         "disk_percent": metrics.disk_percent if metrics else None,
         "temperature_celsius": metrics.temperature_celsius if metrics else None,
+        "rpi_under_voltage": _flag(metrics.under_voltage) if metrics else None,
+        "rpi_under_voltage_since_boot": _flag(metrics.under_voltage_since_boot) if metrics else None,
+        "rpi_throttled": _flag(metrics.throttled) if metrics else None,
     }
+
+
+def _flag(value: bool | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def fingerprint(threshold: Threshold, node: str) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from webapi.collection.parse import Snapshot
 
 IDLE_MODES = frozenset({"idle", "iowait"})
+# The firmware's frequency reductions: each one slows the node down (under-voltage is reported apart).
+THROTTLING = ("throttled", "arm_frequency_capped", "soft_temp_limit")
 EXCLUDED_INTERFACES = frozenset({"lo"})
 
 
@@ -47,6 +49,10 @@ class NodeMetrics:
     sensors: dict[str, float] = field(default_factory=dict)
     load1: float | None = None
     uptime_seconds: float | None = None
+    # A Raspberry Pi's power and throttling flags; None on other machines, or where the kernel cannot tell.
+    under_voltage: bool | None = None
+    under_voltage_since_boot: bool | None = None
+    throttled: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,6 +142,12 @@ def uptime_seconds(snap: Snapshot) -> float | None:
     return max(0.0, now - snap.boot_time)
 
 
+def rpi_flag(snap: Snapshot, conditions: tuple[str, ...], period: str) -> bool | None:
+    """Whether any of `conditions` holds in `period`; None when the exporter does not report them."""
+    values = [snap.rpi_throttled[c, period] for c in conditions if (c, period) in snap.rpi_throttled]
+    return any(value == 1 for value in values) if values else None
+
+
 def derive(prev: Snapshot | None, cur: Snapshot) -> NodeMetrics:
     """Node metrics from the current scrape and the previous one (rates need two)."""
     overall, per_cpu = cpu_percent(prev, cur)
@@ -159,4 +171,7 @@ def derive(prev: Snapshot | None, cur: Snapshot) -> NodeMetrics:
         sensors=temps,
         load1=cur.load1,
         uptime_seconds=uptime_seconds(cur),
+        under_voltage=rpi_flag(cur, ("under_voltage",), "now"),
+        under_voltage_since_boot=rpi_flag(cur, ("under_voltage",), "since_boot"),
+        throttled=rpi_flag(cur, THROTTLING, "now"),
     )

@@ -29,6 +29,7 @@ WANTED = frozenset(
         "node_load1",
         "node_boot_time_seconds",
         "node_time_seconds",
+        "node_rpi_throttled",
     }
 )
 
@@ -55,6 +56,8 @@ class Snapshot:
     load1: float | None = None
     boot_time: float | None = None
     node_time: float | None = None
+    # A Raspberry Pi's firmware flags: (condition, period) → 0/1; empty on other machines.
+    rpi_throttled: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 def _metric_name(line: str) -> str:
@@ -118,6 +121,8 @@ def parse_snapshot(text: str, ts: float) -> Snapshot:
             snap.boot_time = value
         elif name == "node_time_seconds":
             snap.node_time = value
+        elif name == "node_rpi_throttled":
+            snap.rpi_throttled[(labels.get("condition", ""), labels.get("period", ""))] = value
     if not snap.cpu and not snap.memory:
         raise ValueError("the answer carries no node_cpu/node_memory metrics (is it a node exporter?)")
     for mountpoint, (device, fstype, size) in sizes.items():

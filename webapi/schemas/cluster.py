@@ -60,6 +60,15 @@ class NodeFigures(BaseModel):
     network_rx_bps: float | None
     network_tx_bps: float | None
     uptime_seconds: float | None
+    under_voltage: bool | None = Field(
+        None, description="Raspberry Pi: under-voltage now (firmware flag); null on other machines."
+    )
+    under_voltage_since_boot: bool | None = Field(
+        None, description="Raspberry Pi: under-voltage happened since boot; null when unknown."
+    )
+    throttled: bool | None = Field(
+        None, description="Raspberry Pi: CPU throttled or frequency capped now; null when unknown."
+    )
 
 
 FIGURES = tuple(NodeFigures.model_fields)

@@ -78,3 +78,24 @@ def test_memory_without_memavailable_uses_free_buffers_and_cache():
     snap = Snapshot(ts=0, memory={"MemTotal": 1000.0, "MemFree": 100.0, "Buffers": 50.0, "Cached": 150.0})
     assert memory_percent(snap) == pytest.approx(70.0)
     assert memory_percent(Snapshot(ts=0, memory={"MemTotal": 1000.0})) is None
+
+
+def test_raspberry_pi_flags():
+    flags = {
+        ("under_voltage", "now"): 0.0,
+        ("under_voltage", "since_boot"): 1.0,
+        ("throttled", "now"): 0.0,
+        ("arm_frequency_capped", "now"): 1.0,
+        ("soft_temp_limit", "now"): 0.0,
+    }
+    metrics = derive(None, snapshot(0, idle=1, user=1, rx=0, tx=0, rpi_throttled=flags))
+    assert (metrics.under_voltage, metrics.under_voltage_since_boot, metrics.throttled) == (False, True, True)
+
+
+def test_raspberry_pi_flags_are_unknown_where_the_exporter_does_not_report_them():
+    # A kernel without get_throttled: the rpi_volt alarm tells under-voltage now, nothing else.
+    only_now = snapshot(0, idle=1, user=1, rx=0, tx=0, rpi_throttled={("under_voltage", "now"): 1.0})
+    metrics = derive(None, only_now)
+    assert (metrics.under_voltage, metrics.under_voltage_since_boot, metrics.throttled) == (True, None, None)
+    other = derive(None, snapshot(0, idle=1, user=1, rx=0, tx=0))
+    assert (other.under_voltage, other.under_voltage_since_boot, other.throttled) == (None, None, None)

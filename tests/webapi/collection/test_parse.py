@@ -38,6 +38,9 @@ node_load1 0.5
 node_boot_time_seconds 1000
 # TYPE node_time_seconds gauge
 node_time_seconds 4600
+# TYPE node_rpi_throttled gauge
+node_rpi_throttled{condition="under_voltage",period="now"} 0
+node_rpi_throttled{condition="under_voltage",period="since_boot"} 1
 # TYPE go_goroutines gauge
 go_goroutines 9
 """
@@ -52,6 +55,7 @@ def test_the_wanted_series_are_read():
     assert snap.hwmon == {"coretemp Package id 0": 51.0, "coretemp temp2": 48.0}
     assert snap.thermal_zones == {"cpu-thermal0": 50.5}
     assert (snap.load1, snap.boot_time, snap.node_time) == (0.5, 1000.0, 4600.0)
+    assert snap.rpi_throttled == {("under_voltage", "now"): 0.0, ("under_voltage", "since_boot"): 1.0}
 
 
 @pytest.mark.parametrize("text", ["<html><body>login</body></html>", "go_goroutines 3\n"])

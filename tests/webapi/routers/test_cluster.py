@@ -33,6 +33,9 @@ def test_nodes_are_summarised_with_status_and_reason(cluster):
         assert node["uptime_seconds"] > 0 and node["load1"] is not None
         assert node["network_rx_bps"] is not None and node["labels"] == {"kind": name}
         assert node["dispy"] is None or isinstance(node["dispy"], dict)
+        # This machine is no Raspberry Pi: its power flags are unknown, not "fine".
+        flags = ("under_voltage", "under_voltage_since_boot", "throttled")
+        assert [node[flag] for flag in flags] == [None, None, None]
     dead = rows["dead"]
     assert dead["status"] == "offline" and "connection" in dead["reason"]
     assert dead["cpu_percent"] is None and dead["last_seen"] is None

@@ -1,5 +1,5 @@
 // How one node summary reads on screen (shared by the Nodes cards and the node page).
-import { celsius, duration, number, percent, rate } from "./dom.js";
+import { celsius, duration, el, number, percent, rate } from "./dom.js";
 import { t, tOr } from "./i18n.js";
 
 export function dispyText(dispy) {
@@ -24,4 +24,14 @@ export function nodeFacts(node) {
     ["metric.uptime", duration(node.uptime_seconds)],
     ["metric.dispy", dispyText(node.dispy)],
   ];
+}
+
+// A Raspberry Pi's power and throttling flags as badges; none where they are unknown or clear.
+export function powerBadges(node) {
+  const flag = (key, status) => el("span", { className: "badge", dataset: { status, power: key }, title: t(`power.${key}.title`), text: t(`power.${key}`) });
+  const badges = [];
+  if (node.under_voltage) badges.push(flag("under_voltage", "critical"));
+  else if (node.under_voltage_since_boot) badges.push(flag("under_voltage_since_boot", "warning"));
+  if (node.throttled) badges.push(flag("throttled", "warning"));
+  return badges;
 }

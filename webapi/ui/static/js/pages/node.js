@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { drawHistory, rangeButtons } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { fillNodeForm, submitNodeForm } from "../nodeform.js";
-import { nodeFacts } from "../nodeview.js";
+import { nodeFacts, powerBadges } from "../nodeview.js";
 
 const name = document.body.dataset.nodeName;
 const base = `/api/cluster/nodes/${encodeURIComponent(name)}`;
@@ -19,6 +19,7 @@ function rows(id, items) {
 function renderSummary(summary) {
   node = { ...node, ...summary };
   setBadge("node-status", node.status);
+  replaceChildren(byId("node-power"), powerBadges(node));
   const facts = nodeFacts(node).flatMap(([key, value]) => [el("dt", { text: t(key) }), el("dd", { text: value })]);
   replaceChildren(byId("node-details"), [
     el("dt", { text: t("field.address") }), el("dd", { text: node.address ?? "—" }),

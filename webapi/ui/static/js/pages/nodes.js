@@ -4,7 +4,7 @@ import { badge, byId, coalesce, el, replaceChildren, setText, timeEl, toggler } 
 import { t } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { submitNodeForm } from "../nodeform.js";
-import { nodeFacts } from "../nodeview.js";
+import { nodeFacts, powerBadges } from "../nodeview.js";
 
 function card(node) {
   const facts = nodeFacts(node).flatMap(([key, value]) => [el("dt", { text: t(key) }), el("dd", { text: value })]);
@@ -15,7 +15,7 @@ function card(node) {
       "header",
       {},
       el("a", { href: `/nodes/${encodeURIComponent(node.name)}`, className: "card-title", text: node.name }),
-      badge(node.status),
+      el("span", { className: "badges" }, badge(node.status), ...powerBadges(node)),
     ),
     el("p", { className: "muted", text: node.address ?? "" }),
     node.reason ? el("p", { className: "reason", text: node.reason }) : null,
