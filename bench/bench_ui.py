@@ -93,7 +93,17 @@ def _service(data_dir: Path, port: int | None = None) -> Iterator[str]:
         "DISPYCLUSTER_SCRAPE_TIMEOUT": "1.5",
         "DISPYCLUSTER_DISPY_PORT": str(_free_port()),
     }
-    argv = [sys.executable, "-m", "uvicorn", "webapi.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "webapi.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     log = open(data_dir / "web.log", "wb")  # noqa: SIM115 (closed with the process below)
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:

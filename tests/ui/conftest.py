@@ -72,10 +72,20 @@ def exporter(tmp: Path, name: str) -> Iterator[int]:
 
 @contextlib.contextmanager
 def web_service(tmp: Path, env: dict[str, str], port: int | None = None) -> Iterator[str]:
-    """`uvicorn webapi.app:app` on a loopback port (free unless given); yields its base URL."""
+    """`uvicorn --factory webapi.app:create_app` on a free (or given) loopback port: its URL."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "uvicorn", "webapi.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "webapi.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     env = {"DISPYCLUSTER_DATA_DIR": str(tmp / "data"), **env}
     with running(
         argv, log_path=tmp / "web.log", env=env, cwd=ROOT, ready_url=f"{base_url}/api/health", timeout=60

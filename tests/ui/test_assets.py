@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.app import in_process_client
 from tests.support.processes import free_port
-from webapi.app import create_app
 from webapi.settings import load_settings
 from webapi.ui.assets import PLOTLY_FILE, STATIC_DIR, module_graph, plotly_asset
 
@@ -18,7 +18,7 @@ from webapi.ui.assets import PLOTLY_FILE, STATIC_DIR, module_graph, plotly_asset
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = load_settings(data_dir=tmp_path_factory.mktemp("assets"), dispy_port=free_port())
-    with TestClient(create_app(settings)) as test_client:
+    with in_process_client(settings) as test_client:
         yield test_client
 
 

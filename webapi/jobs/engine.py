@@ -66,7 +66,10 @@ def _is_loopback(ip: str | None) -> bool:
 
 
 def _port_in_use(host: str, port: int) -> bool:
+    """True when a live socket holds the port. With SO_REUSEADDR, as dispy binds it: connections of a
+    previous service left in TIME_WAIT (after `kill -9`) do not count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
