@@ -13,6 +13,10 @@ SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager c
 
 .PHONY: install system-deps run test lint bench dashboards alerts clean
 
+# The UI's JavaScript linter, from npm into a git-ignored node_modules (versions locked in package-lock.json).
+# Node.js and npm come from Debian when missing (as root, like system-deps).
+ESLINT := node_modules/.bin/eslint
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -37,14 +41,22 @@ system-deps:
 run: install
 	$(BIN)/dispycluster up --host $(HOST) --port $(PORT)
 
-# The whole suite twice: on SQLite (the default), then against a throwaway PostgreSQL server.
-test: install system-deps
+# The linters first, then the whole suite twice: on SQLite (the default), then against a throwaway
+# PostgreSQL server.
+test: lint system-deps
 	$(BIN)/python -m pytest
 	DISPYCLUSTER_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
-lint: install
+lint: install $(ESLINT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(ESLINT) webapi/ui/static/js
+
+$(ESLINT): package.json package-lock.json
+	@command -v npm >/dev/null || ./deploy/scripts/install-system-packages.sh nodejs npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 bench: install system-deps
 	$(BIN)/python -m bench
@@ -56,4 +68,4 @@ alerts: install
 	$(BIN)/dispycluster rules --out alerts/generated
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache node_modules

@@ -26,7 +26,8 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
 
 def dashboard_json(build: Callable[[], Dashboard]) -> dict[str, Any]:
     """The dashboard as plain JSON data (grafanalib objects fully encoded)."""
-    return json.loads(json.dumps(build().to_json_data(), cls=DashboardEncoder))
+    data: dict[str, Any] = json.loads(json.dumps(build().to_json_data(), cls=DashboardEncoder))
+    return data
 
 
 def render_dashboards() -> dict[str, str]:

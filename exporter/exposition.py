@@ -60,7 +60,7 @@ def go_float(value: float) -> str:
     """floatToGoString, without its extra work for the usual finite, not too large value."""
     text = repr(float(value))
     if text[-1] in "fn":  # inf, nan
-        return floatToGoString(value)
+        return str(floatToGoString(value))
     if value > 0:
         dot = text.find(".")
         if dot > 6:  # Go switches to an exponent sooner than Python

@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"dispycluster-exporter: cannot listen on {options.listen_address}: {error}", file=sys.stderr)
         return 1
-    host, port = server.server_address[:2]
+    # An AF_INET or AF_INET6 socket: the address is a (host, port, ...) tuple of a str and an int.
+    host, port = str(server.server_address[0]), server.server_port
     shown = f"[{host}]" if ":" in host else host
     print(
         f"dispycluster-exporter listening on {'https' if web and web.tls else 'http'}://{shown}:{port}"

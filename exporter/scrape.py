@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 from exporter import __version__
 from exporter.collectors import COLLECTORS
 from exporter.collectors import Collector as NodeCollector
-from exporter.collectors.base import NoDataError, gauge
+from exporter.collectors.base import BesideCollector, NoDataError, gauge
 from exporter.config import Config
 
 log = logging.getLogger(__name__)
@@ -86,15 +86,21 @@ class NodeExporter:
                 with contextlib.suppress(Exception):
                     prepare()
         # Collectors serving others' metrics come last, to be told every name the rest of the scrape exports.
-        beside = [name for name in names if hasattr(self.collectors[name], "collect_beside")]
+        beside: dict[str, BesideCollector] = {
+            name: collector
+            for name in names
+            if isinstance(collector := self.collectors[name], BesideCollector)
+        }
         first = [name for name in names if name not in prepared and name not in beside]
-        exported = set(self._own_names) if beside else None
-        for name in first + prepared + beside:
+        exported = set(self._own_names) if beside else set()
+        for name in [*first, *prepared, *beside]:
             start = time.perf_counter()
             try:
                 # Build the whole list first so the duration measures collection, not encoding.
-                collector = self.collectors[name]
-                families = collector.collect_beside(exported) if name in beside else collector.collect()
+                served = beside.get(name)
+                families = (
+                    served.collect_beside(exported) if served is not None else self.collectors[name].collect()
+                )
                 ok = 1.0
             except (FileNotFoundError, NoDataError) as error:
                 # No such hardware (no hwmon on a VM): node_exporter's "no data", not an error every scrape.
@@ -106,7 +112,7 @@ class NodeExporter:
             duration.add_metric([name], time.perf_counter() - start)
             success.add_metric([name], ok)
             # Like node_exporter, a family without samples (no thermal zones here) is not announced at all.
-            if exported is not None and name not in beside:
+            if beside and name not in beside:
                 exported |= names_of(families)
             yield from (family for family in families if family.samples)
         yield duration

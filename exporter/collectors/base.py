@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from pathlib import Path
-from typing import ClassVar, Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 from prometheus_client.core import Metric
 from prometheus_client.samples import Sample
@@ -24,6 +24,13 @@ class Collector(Protocol):
     def __init__(self, config: Config) -> None: ...
 
     def collect(self) -> list[Metric]: ...
+
+
+@runtime_checkable
+class BesideCollector(Protocol):
+    """A collector serving others' metrics (textfile): told every name the rest of the scrape exports."""
+
+    def collect_beside(self, reserved: Set[str]) -> list[Metric]: ...
 
 
 class NoDataError(Exception):

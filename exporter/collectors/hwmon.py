@@ -110,7 +110,13 @@ def readings(kind: str, sensor: str, elements: dict[str, str]) -> list[Reading]:
                 ("node_hwmon_voltage_regulator_version", "Hardware voltage regulator", "gauge", value, sensor)
             ]
         return [
-            ("node_hwmon_update_interval_seconds", "Hardware monitor update interval", "gauge", value * 0.001)
+            (
+                "node_hwmon_update_interval_seconds",
+                "Hardware monitor update interval",
+                "gauge",
+                value * 0.001,
+                sensor,
+            )
         ]
     result = []
     base = f"node_hwmon_{kind}"

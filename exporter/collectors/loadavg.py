@@ -20,7 +20,7 @@ class LoadavgCollector:
         fields = read_text(self._path).split()
         if len(fields) < 3:
             raise ValueError(f"{self._path}: expected three load averages, got {fields!r}")
-        families = []
+        families: list[Metric] = []
         for minutes, value in zip(("1", "5", "15"), fields, strict=False):
             family = gauge(f"node_load{minutes}", f"{minutes}m load average.")
             family.add_metric([], float(value))

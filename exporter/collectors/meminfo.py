@@ -38,7 +38,7 @@ class MeminfoCollector:
         self._path = config.paths.proc("meminfo")
 
     def collect(self) -> list[Metric]:
-        families = []
+        families: list[Metric] = []
         for name, value in parse_meminfo(read_text(self._path)).items():
             family = gauge(f"node_memory_{name}", f"Memory information field {name}.")
             family.add_metric([], value)

@@ -31,7 +31,7 @@ class StatCollector:
         self._path = config.paths.proc("stat")
 
     def collect(self) -> list[Metric]:
-        families = []
+        families: list[Metric] = []
         seen: set[str] = set()
         for line in read_text(self._path).splitlines():
             key, _, rest = line.partition(" ")

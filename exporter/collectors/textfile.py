@@ -221,9 +221,9 @@ class TextfileCollector:
         for parts, paths in merged.families.values():
             documentation = help_of(parts) or f"Metric read from {', '.join(paths)}"
             families.append(Parts(parts[0].name, documentation, parts[0].type, parts))
-        error = gauge(SCRAPE_ERROR, "1 if there was an error opening or reading a file, 0 otherwise")
-        error.add_metric([], 1.0 if failed else 0.0)
-        return [*families, mtime, error]
+        scrape_error = gauge(SCRAPE_ERROR, "1 if there was an error opening or reading a file, 0 otherwise")
+        scrape_error.add_metric([], 1.0 if failed else 0.0)
+        return [*families, mtime, scrape_error]
 
     def _files(self) -> tuple[list[str], bool]:
         """`*.prom` files of every directory (globs allowed, as upstream) in a stable order; any failure."""

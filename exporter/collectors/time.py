@@ -46,8 +46,8 @@ class TimeCollector:
             device, base = entry.removeprefix("clocksource"), f"{self._clocksources}/{entry}/"
             for name in (read_stripped(base + "available_clocksource") or "").split():
                 available.add_metric([name, device], 1.0)
-            name = read_stripped(base + "current_clocksource")
-            if name:
-                current.add_metric([name, device], 1.0)
+            selected = read_stripped(base + "current_clocksource")
+            if selected:
+                current.add_metric([selected, device], 1.0)
         families += [available, current]
         return families

@@ -194,7 +194,16 @@ def test_energy_power_humidity_and_clocks_as_node_exporter_names_and_scales_them
         ("node_hwmon_freq_freq_mhz", "Hardware monitor for GPU frequency in MHz", "gauge", 1500.0, "sclk")
     ]
     assert readings("freq", "freq1", {"input": "1500000000"}) == []
-    assert readings("update_interval", "update_interval0", {"": "2000"})[0][3] == 2.0
+    # The sensor label too: without it the collector's unpacking failed on any chip with this file.
+    assert readings("update_interval", "update_interval0", {"": "2000"}) == [
+        (
+            "node_hwmon_update_interval_seconds",
+            "Hardware monitor update interval",
+            "gauge",
+            2.0,
+            "update_interval0",
+        )
+    ]
     assert readings("vrm", "vrm0", {"": "garbage"}) == []
     # Both a bare file and an `_input` one: the latter gets its own name, as upstream.
     assert [r[0] for r in readings("temp", "temp0", {"": "1000", "input": "2000"})] == [
