@@ -105,7 +105,7 @@ def _wheelhouse_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_wheelhouse(sub: argparse._SubParsersAction) -> None:
+def _add_wheelhouse(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from webapi.wheelhouse.platforms import PLATFORMS, PYTHON_VERSIONS
 
     wheelhouse = sub.add_parser("wheelhouse", help="the node install's wheels, served at /simple/")

@@ -35,11 +35,12 @@ class BackgroundService(Protocol):
 class Extensions:
     """Hooks other parts fill in to enrich the cluster answers (all optional; unset means `null`).
 
-    - `job_counts()`: job counts by state for `GET /api/cluster/overview` (`jobs`).
+    - `job_counts()`: job counts by state for `GET /api/cluster/overview` (`jobs`), None before the first
+      count.
     - `node_dispy(name)`: the dispy side of a node for the node answers (`dispy`), e.g. cpus and jobs.
     """
 
-    job_counts: Callable[[], dict[str, int]] | None = None
+    job_counts: Callable[[], dict[str, int] | None] | None = None
     node_dispy: Callable[[str], dict[str, Any] | None] | None = None
 
 

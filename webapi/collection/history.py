@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select
 from sqlalchemy.orm import Session
 
 from webapi.collection.derive import NodeMetrics
@@ -73,7 +74,10 @@ def compact(session: Session, now: float, raw_keep: float, bucket: int, retentio
             ],
         )
         session.execute(delete(SampleRow).where(SampleRow.resolution == RAW, SampleRow.ts < cutoff))
-    expired = session.execute(delete(SampleRow).where(SampleRow.ts < now - retention)).rowcount
+    # A DML statement's result is a CursorResult (it has the rowcount); execute() is typed for any statement.
+    expired = cast(
+        CursorResult[Any], session.execute(delete(SampleRow).where(SampleRow.ts < now - retention))
+    ).rowcount
     session.commit()
     return CompactResult(downsampled=len(sums), expired=expired or 0)
 

@@ -47,7 +47,12 @@ def query_range(
     base_url: str, metric: str, window: Window, timeout: float
 ) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
     """(labels, points) of every series Prometheus has for `metric` in the window."""
-    params = {"query": EXPRESSIONS[metric], "start": window.since, "end": window.until, "step": window.step}
+    params: dict[str, str | float] = {
+        "query": EXPRESSIONS[metric],
+        "start": window.since,
+        "end": window.until,
+        "step": window.step,
+    }
     try:
         response = httpx.get(
             f"{base_url}/api/v1/query_range", params=params, timeout=timeout, trust_env=False

@@ -46,7 +46,7 @@ class NodeState:
             self.last_error = result.error
             return
         snapshot = parse_result(result, ts) if parsed is None else parsed
-        if isinstance(snapshot, str):
+        if not isinstance(snapshot, Snapshot):  # why the page is unreadable (None: no page, ruled out above)
             self.last_error = snapshot
             return
         self.metrics = derive(self.snapshot, snapshot)

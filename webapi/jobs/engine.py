@@ -180,8 +180,9 @@ class DispyEngine:
 
     def _connect(self, states: list[DispyNodeState]) -> None:
         targets = [(state.ip, state.port) for state in states]
-        if self._cluster is not None:
-            self._rediscover(targets)
+        cluster = self._cluster  # read once: close() may clear it from another thread
+        if cluster is not None:
+            self._rediscover(cluster, targets)
             return
         try:
             self._cluster = self._make_cluster(targets, all(_is_loopback(s.ip) for s in states))
@@ -193,14 +194,14 @@ class DispyEngine:
                     state.state, state.message = NodeStateName.DOWN, str(exc)
             log.error("%s", exc)
 
-    def _rediscover(self, targets: list[tuple[str | None, int]]) -> None:
+    def _rediscover(self, cluster: dispy.JobCluster, targets: list[tuple[str | None, int]]) -> None:
         if self._config.scheduler is None:
-            self._cluster.discover_nodes(targets)
+            cluster.discover_nodes(targets)
         # Through a scheduler, the scheduler (not this client) pings the nodes: adding a node to the
         # computation there makes it ping the ones it has not got yet. Directly, this takes back a node
         # deallocated when it left the list. The answer is 0, or -1 when the scheduler cannot be reached.
         for target in targets:
-            if self._cluster.allocate_node(target) != 0:
+            if cluster.allocate_node(target) != 0:
                 log.warning("dispy did not take node %s:%s (%s)", *target, self.route)
 
     @property
@@ -374,7 +375,8 @@ class DispyEngine:
             job = self._jobs.get(key)
         if job is None or self._cluster is None:
             return False
-        return self._cluster.cancel(job) == 0
+        answer: int = self._cluster.cancel(job)
+        return answer == 0
 
     def close(self) -> None:
         cluster, self._cluster = self._cluster, None

@@ -20,7 +20,9 @@ def dispycluster_setup() -> int:
     return 2
 
 
-def dispycluster_run(source: str, entry: str, params: dict, context: dict) -> dict:
+def dispycluster_run(
+    source: str, entry: str, params: dict[str, object], context: dict[str, object]
+) -> dict[str, object]:
     """Runs one task (or one chunk of it) on the node; never raises for a task error, reports it."""
     # dispy ships only this function's source: its imports live inside.
     import traceback  # noqa: PLC0415
@@ -31,6 +33,7 @@ def dispycluster_run(source: str, entry: str, params: dict, context: dict) -> di
             report({"progress": float(percent), "message": message})
 
     namespace: dict[str, Any] = {"__name__": "dispycluster_task"}
+    reply: dict[str, object]
     try:
         exec(compile(source, "<dispycluster task>", "exec"), namespace)
         reply = {"ok": True, "result": namespace[entry](params, context, progress)}

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import Integer, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Integer, Row, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from webapi.jobs.models import Job, JobCount, JobLog
@@ -85,7 +86,8 @@ def list_jobs(
     return list(rows), total
 
 
-_JOBS = Job.__table__
+# A mapped class's `__table__` is its Table; SQLAlchemy types the attribute as the wider FromClause.
+_JOBS = cast(Table, Job.__table__)
 # What `claim_due` does, as one statement: the due subquery in queue order, then the conditional update.
 _DUE = (
     select(_JOBS.c.id)
@@ -122,10 +124,10 @@ DISPATCHER_COLUMNS = (
     "scheduled_at",
 )
 _SAVE = update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
-_INSERT_LOGS = insert(JobLog.__table__)
+_INSERT_LOGS = insert(cast(Table, JobLog.__table__))
 
 
-def _detached(rows: Sequence[Row]) -> list[Job]:
+def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
     """Jobs built from whole rows, in no session: the dispatcher keeps them while they are active."""
     return [Job(**row._mapping) for row in rows]
 
@@ -149,11 +151,15 @@ def save_jobs(session: Session, jobs: Iterable[Job]) -> None:
 
 def cancel_if_queued(session: Session, job: Job) -> bool:
     check_transition(JobStatus.QUEUED, JobStatus.CANCELLED)
-    done = session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.status == JobStatus.QUEUED.value)
-        .values(status=JobStatus.CANCELLED.value, finished_at=utcnow())
-        .execution_options(synchronize_session=False)
+    # A DML statement's result is a CursorResult (it has the rowcount); execute() is typed for any statement.
+    done = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == JobStatus.QUEUED.value)
+            .values(status=JobStatus.CANCELLED.value, finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     session.refresh(job)
     return done.rowcount == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -14,7 +14,7 @@ from webapi.schemas.inventory import NodeChange, NodeSpec
 from webapi.services import cluster, nodes
 
 router = APIRouter(prefix="/api/cluster", tags=["cluster"])
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "Unknown node"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "Unknown node"}}
 NodeName = Annotated[str, Path(description="Inventory name of the node")]
 
 

@@ -8,7 +8,7 @@ directly (`_json`): FastAPI would otherwise validate the returned model a second
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel
@@ -33,7 +33,7 @@ from webapi.jobs.schemas import (
 from webapi.jobs.states import JobStatus
 
 router = APIRouter(tags=["jobs"])
-_ERRORS = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
 T = TypeVar("T")
 # Job ids are `integer` keys, 32-bit on PostgreSQL: a larger number is a 422, not a database overflow.
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The job's id.")]
@@ -47,7 +47,8 @@ def _json(model: BaseModel, status_code: int = 200, headers: dict[str, str] | No
 
 
 def _dispatcher(request: Request) -> JobDispatcher:
-    return request.app.state.jobs
+    dispatcher: JobDispatcher = request.app.state.jobs
+    return dispatcher
 
 
 async def _in_session(request: Request, work: Callable[[Session, JobDispatcher], T]) -> T:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -28,7 +28,7 @@ from webapi.services.live import alert_payload
 from webapi.services.monitoring import HistoryQuery, HistorySource
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "Unknown node"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "Unknown node"}}
 Moment = Annotated[ApiTime | None, Query(description="ISO 8601 time (or unix seconds)")]
 
 

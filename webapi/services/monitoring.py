@@ -155,7 +155,7 @@ def _prometheus_series(
     if base_url is None:
         raise ApiError(422, "`source=prometheus` needs DISPYCLUSTER_PROMETHEUS_URL to be set")
     by_exporter = {row.exporter: row.name for row in rows}
-    series = []
+    series: list[Series] = []
     for metric in metrics:
         try:
             found = prometheus.query_range(base_url, metric, window, runtime.settings.probe_timeout * 5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from webapi.collection.derive import NodeMetrics
 from webapi.collection.state import NodeState, Status
 from webapi.inventory.store import to_model
@@ -27,7 +29,8 @@ def current_metrics(state: NodeState, status: Status) -> NodeMetrics | None:
     return state.metrics if status == "online" else None
 
 
-def _values(metrics: NodeMetrics | None) -> dict[str, float | None]:
+def _values(metrics: NodeMetrics | None) -> dict[str, Any]:
+    """NodeFigures' fields (numbers and flags, None unknown) by name, read off the node's metrics."""
     return {name: getattr(metrics, name) if metrics else None for name in FIGURES}
 
 

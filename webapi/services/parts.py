@@ -59,7 +59,8 @@ async def _http_health(name: str, base_url: str, timeout: float) -> PartHealth:
 async def _service_health(service: Any) -> PartHealth:
     """A background service that offers `async probe() -> PartHealth` (the job dispatcher does)."""
     try:
-        return await service.probe()
+        health: PartHealth = await service.probe()
+        return health
     except Exception as error:  # a probe that raises reports its part as down
         return PartHealth(name=service.name, status="down", detail=f"{type(error).__name__}: {error}")
 

@@ -24,7 +24,8 @@ def languages() -> tuple[str, ...]:
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    return json.loads((CATALOG_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    messages: dict[str, str] = json.loads((CATALOG_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    return messages
 
 
 def _accepted(header: str) -> list[str]:

@@ -29,7 +29,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _wheelhouse(request: Request) -> Wheelhouse:
-    return request.app.state.wheelhouse
+    wheelhouse: Wheelhouse = request.app.state.wheelhouse
+    return wheelhouse
 
 
 def _missing(what: str) -> ApiError:

@@ -88,7 +88,8 @@ def _percentile(values: list[float], pct: int) -> float:
 def _distribution(values: list[float]) -> dict[str, float | None]:
     values = sorted(values)
     if not values:
-        return {"count": 0, "min": None, "max": None, "mean": None} | {f"p{p}": None for p in PERCENTILES}
+        empty: dict[str, float | None] = {"count": 0, "min": None, "max": None, "mean": None}
+        return empty | {f"p{p}": None for p in PERCENTILES}
     summary: dict[str, float | None] = {
         "count": len(values),
         "min": values[0],

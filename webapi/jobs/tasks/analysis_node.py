@@ -46,7 +46,7 @@ STOP_WORDS = frozenset(
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
-def run(params: dict, context: dict, progress: Callable[..., None]) -> dict[str, Any]:
+def run(params: dict[str, Any], context: dict[str, Any], progress: Callable[..., None]) -> dict[str, Any]:
     records = params["records"]
     statuses: Counter[str] = Counter()
     types: Counter[str] = Counter()

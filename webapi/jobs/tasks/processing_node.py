@@ -15,7 +15,7 @@ from typing import IO, Any
 PROGRESS_AFTER_S = 0.5
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """The command runs in its own session, so its children go too."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
@@ -39,7 +39,7 @@ def _bounded(stream: IO[bytes], limit: int) -> tuple[str, int]:
 
 
 def _wait(
-    proc: subprocess.Popen, started: float, timeout: float | None, progress: Callable[..., None]
+    proc: subprocess.Popen[bytes], started: float, timeout: float | None, progress: Callable[..., None]
 ) -> bool:
     """Waits for the command (False: killed at its timeout). A command still running after
     PROGRESS_AFTER_S is reported once, so short commands cost no extra message to the service."""
@@ -59,7 +59,7 @@ def _wait(
         return False
 
 
-def run(params: dict, context: dict, progress: Callable[..., None]) -> dict[str, Any]:
+def run(params: dict[str, Any], context: dict[str, Any], progress: Callable[..., None]) -> dict[str, Any]:
     if not context.get("allow_commands", False):
         raise PermissionError("commands are switched off on this service (DISPYCLUSTER_ALLOW_COMMANDS)")
     timeout = params.get("timeout_s")

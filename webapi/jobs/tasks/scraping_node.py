@@ -93,7 +93,7 @@ class Policy:
     An allow-list entry `host:port` allows that port; a bare `host` only the scheme's default port.
     """
 
-    def __init__(self, context: dict) -> None:
+    def __init__(self, context: dict[str, Any]) -> None:
         self.allow_private = bool(context.get("allow_private"))
         self.allow_hosts = {_allow_entry(entry) for entry in context.get("allow_hosts", [])}
 
@@ -150,7 +150,7 @@ def _origin(url: str) -> str:
 
 
 class Crawler:
-    def __init__(self, params: dict, context: dict) -> None:
+    def __init__(self, params: dict[str, Any], context: dict[str, Any]) -> None:
         self.params = params
         self.policy = Policy(context)
         self.opener = urllib.request.build_opener(CheckedRedirects(self.policy))
@@ -182,16 +182,17 @@ class Crawler:
             except (OSError, RefusedTargetError):
                 status, body = 404, b""
             if status in (401, 403):
-                parser.disallow_all = True
+                # As RobotFileParser.read() does for these answers; typeshed does not declare the attribute.
+                parser.disallow_all = True  # type: ignore[attr-defined]
             elif status < 400:
                 parser.parse(body.decode("utf-8", errors="replace").splitlines())
             else:
-                parser.allow_all = True
+                parser.allow_all = True  # type: ignore[attr-defined]
             self.robots[origin] = parser
         return self.robots[origin].can_fetch(USER_AGENT, url)
 
 
-def run(params: dict, context: dict, progress: Callable[..., None]) -> dict[str, Any]:
+def run(params: dict[str, Any], context: dict[str, Any], progress: Callable[..., None]) -> dict[str, Any]:
     start = params["start_url"]
     max_pages = int(params.get("max_pages", 10))
     same_origin = bool(params.get("same_origin_only", True))
