@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,9 +113,9 @@ class MetricsHandler(BaseHTTPRequestHandler):
             part.split(";")[0].strip() for part in self.headers.get("Accept-Encoding", "").split(",")
         }
         if "gzip" in encodings:
-            self._reply(200, content_type, gzip.compress(body, GZIP_LEVEL), gzipped=True)
+            self._reply(200, content_type, body.gzip(GZIP_LEVEL), gzipped=True)
         else:
-            self._reply(200, content_type, body)
+            self._reply(200, content_type, bytes(body))
 
     def _authorized(self) -> bool:
         """The web config's basic auth; 503 while a changed web config file is invalid."""
