@@ -199,6 +199,20 @@ class Writer:
                 out.append(written)
             return
         label_set = self._label_set if remember_labels else self._write_labels
+        sample_name = getattr(family, "sample_name", None)
+        if sample_name is not None:
+            # The collectors' own families (collectors.base.Family): every sample is this name, labels and a
+            # value, so the name is checked once per family.
+            if sample_name.endswith("_created"):
+                raise UnsupportedError(family.name)
+            self._check(sample_name)
+            for sample in family.samples:
+                labels = sample[1]
+                if labels:
+                    out.append(f"{sample_name}{{{label_set(labels)}}} {go_float(sample[2])}\n")
+                else:
+                    out.append(f"{sample_name} {go_float(sample[2])}\n")
+            return
         for sample in family.samples:
             name, labels, value = sample[:3]
             # No timestamp, exemplar or native histogram; no _created sample, which the text format moves.

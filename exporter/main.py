@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -52,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     signal.signal(signal.SIGTERM, _stop)
+    # Everything built so far (modules, collectors, the server) lives as long as the process: out of the
+    # garbage collector's sight, an occasional full collection walks a scrape's objects, not 60,000 more.
+    gc.freeze()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

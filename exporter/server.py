@@ -76,7 +76,11 @@ class MetricsServer(ThreadingHTTPServer):
 class MetricsHandler(BaseHTTPRequestHandler):
     server: MetricsServer
     protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes: with Nagle on, a keep-alive client waits 40 ms for a delayed ACK.
+    # Headers and body go out in one write (the response is flushed after each request), a scrape's body
+    # being smaller than the buffer: one system call and one segment on the wire instead of two, which also
+    # spares the scraper a wake-up. A larger body goes out in more writes: with Nagle on, a keep-alive
+    # client would wait 40 ms for a delayed ACK.
+    wbufsize = 65536
     disable_nagle_algorithm = True
     server_version = "dispycluster-exporter"
 
