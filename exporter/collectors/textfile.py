@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Set
 from dataclasses import dataclass, field
+from sys import intern
 from typing import ClassVar, NamedTuple
 
 from prometheus_client.core import Metric
@@ -86,7 +87,15 @@ def parse_textfile(text: str) -> list[Metric]:
             known.samples.extend(family.samples)
     for family in merged.values():
         _check(family)
+        family.samples = [_shared(sample) for sample in family.samples]
     return list(merged.values())
+
+
+def _shared(sample: Sample) -> Sample:
+    """`sample` with its name and label names shared with every other sample's (they are kept until the
+    file changes: 1.6 MiB less for 10,000 series of one name and two labels)."""
+    labels = {intern(name): value for name, value in sample.labels.items()}
+    return Sample(intern(sample.name), labels, *sample[2:])
 
 
 class BareCounter(Metric):
