@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8085
 
 # Debian packages the test suite drives as real processes (installed only when missing, only as root).
-SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium systemd postgresql
+SYSTEM_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium systemd postgresql dbus-daemon
 
 .PHONY: install system-deps run test lint bench dashboards alerts clean
 
@@ -24,7 +24,8 @@ install: $(BIN)/python
 	@$(MAKE) --no-print-directory $(TEST_WHEELS)/.done
 
 $(TEST_WHEELS)/.done: pyproject.toml
-	$(BIN)/dispycluster wheelhouse build --platform $(shell uname -m) --out $(TEST_WHEELS)
+	$(BIN)/dispycluster wheelhouse build --platform $(shell uname -m) --platform armv7l --python-version 3.11 \
+		--out $(TEST_WHEELS)
 	$(BIN)/pip download --quiet --only-binary=:all: -d $(TEST_WHEELS)/build-requirements 'setuptools>=68' wheel
 	$(BIN)/pip download --quiet --no-deps --no-binary=:all: -d $(TEST_WHEELS)/build-requirements \
 		"psutil==$$(ls $(TEST_WHEELS) | sed -n 's/^psutil-\([^-]*\)-.*/\1/p')"

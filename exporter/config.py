@@ -18,6 +18,8 @@ DISKSTATS_DEVICE_EXCLUDE = r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$"
 # Upstream exports every interface, loopback included.
 NETDEV_DEVICE_EXCLUDE = ""
 VMSTAT_FIELDS = r"^(oom_kill|pgpg|pswp|pg.*fault).*"
+SYSTEMD_UNIT_INCLUDE = r".+"
+SYSTEMD_UNIT_EXCLUDE = r".+\.(automount|device|mount|scope|slice)"
 NETSTAT_FIELDS = (
     r"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)"
     r"|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)"
@@ -71,6 +73,18 @@ class Config:
     netdev_device_exclude: re.Pattern[str] | None = None
     cpu_guest: bool = True
     vmstat_fields: re.Pattern[str] | None = DEFAULT_VMSTAT_FIELDS
+    powersupply_ignored: re.Pattern[str] | None = None
+    # node_exporter's device filters: ignored when the exclude matches or the include does not.
+    hwmon_chip_include: re.Pattern[str] | None = None
+    hwmon_chip_exclude: re.Pattern[str] | None = None
+    hwmon_sensor_include: re.Pattern[str] | None = None
+    hwmon_sensor_exclude: re.Pattern[str] | None = None
+    # Matched against the whole unit name, as upstream anchors them.
+    systemd_unit_include: re.Pattern[str] = re.compile(SYSTEMD_UNIT_INCLUDE)
+    systemd_unit_exclude: re.Pattern[str] = re.compile(SYSTEMD_UNIT_EXCLUDE)
+    systemd_restarts: bool = False
+    systemd_start_time: bool = False
+    systemd_tasks: bool = False
     netstat_fields: re.Pattern[str] | None = DEFAULT_NETSTAT_FIELDS
     arp_device_include: re.Pattern[str] | None = None
     arp_device_exclude: re.Pattern[str] | None = None

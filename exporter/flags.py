@@ -36,6 +36,14 @@ def regex(pattern: str) -> re.Pattern[str] | None:
         raise argparse.ArgumentTypeError(f"invalid regular expression {pattern!r}: {error}") from None
 
 
+def unit_regex(pattern: str) -> re.Pattern[str]:
+    """A systemd unit pattern; it must match the whole unit name, as node_exporter anchors it."""
+    compiled = regex(pattern)
+    if compiled is None:
+        raise argparse.ArgumentTypeError("a systemd unit pattern cannot be empty")
+    return compiled
+
+
 def duration(text: str) -> float:
     """`5s`, `500ms`, `1m` or plain seconds, as node_exporter's durations are written."""
     match = DURATION.match(text.strip())
@@ -194,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory to read *.prom files with metrics from, globs allowed; repeat for several"
         " (default: none)",
     )
+    add_sys_options(options)
     parser.add_argument(
         "--log.level",
         dest="log_level",
@@ -244,6 +253,49 @@ def add_proc_options(options: argparse._ArgumentGroup) -> None:
     )
 
 
+def add_sys_options(options: argparse._ArgumentGroup) -> None:
+    """The options of the hwmon, powersupplyclass and systemd collectors, with node_exporter's names."""
+    add_include_exclude(
+        options, "--collector.hwmon.chip", "hwmon_chip", "hwmon chips (`platform_coretemp_0`)"
+    )
+    add_include_exclude(
+        options, "--collector.hwmon.sensor", "hwmon_sensor", "hwmon sensors (matched as `chip;sensor`)"
+    )
+    options.add_argument(
+        "--collector.powersupply.ignored-supplies",
+        dest="powersupply_ignored",
+        type=regex,
+        default="^$",
+        help="regexp of power supplies to ignore (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.systemd.unit-include",
+        dest="systemd_unit_include",
+        type=unit_regex,
+        default=config.SYSTEMD_UNIT_INCLUDE,
+        help="regexp of systemd units to include; a unit must match include and not exclude"
+        " (default: %(default)s)",
+    )
+    options.add_argument(
+        "--collector.systemd.unit-exclude",
+        dest="systemd_unit_exclude",
+        type=unit_regex,
+        default=config.SYSTEMD_UNIT_EXCLUDE,
+        help="regexp of systemd units to exclude (default: %(default)s)",
+    )
+    for flag, what in (
+        ("restarts", "node_systemd_service_restart_total"),
+        ("start-time", "node_systemd_unit_start_time_seconds"),
+        ("task", "node_systemd_unit_tasks_current and node_systemd_unit_tasks_max"),
+    ):
+        options.add_argument(
+            f"--collector.systemd.enable-{flag}-metrics",
+            dest=f"systemd_{flag.replace('-', '_')}",
+            action="store_true",
+            help=f"export {what} (default: off)",
+        )
+
+
 def parse(argv: Sequence[str] | None = None) -> Options:
     """Parsed flags; argparse prints a clear message and exits with status 2 on a bad one."""
     args = build_parser().parse_args(argv)
@@ -275,6 +327,16 @@ def parse(argv: Sequence[str] | None = None) -> Options:
             interrupts_name_exclude=args.interrupts_name_exclude,
             interrupts_include_zeros=args.interrupts_include_zeros,
             textfile_directories=tuple(args.textfile_directories),
+            powersupply_ignored=args.powersupply_ignored,
+            hwmon_chip_include=args.hwmon_chip_include,
+            hwmon_chip_exclude=args.hwmon_chip_exclude,
+            hwmon_sensor_include=args.hwmon_sensor_include,
+            hwmon_sensor_exclude=args.hwmon_sensor_exclude,
+            systemd_unit_include=args.systemd_unit_include,
+            systemd_unit_exclude=args.systemd_unit_exclude,
+            systemd_restarts=args.systemd_restarts,
+            systemd_start_time=args.systemd_start_time,
+            systemd_tasks=args.systemd_task,
         ),
         log_level=args.log_level,
     )

@@ -9,7 +9,13 @@ from webapi.settings import load_settings
 
 def main() -> None:
     settings = load_settings()
-    uvicorn.run("webapi.app:app", host=settings.host, port=settings.port, reload=settings.debug)
+    uvicorn.run(
+        "webapi.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        reload=settings.debug,
+    )
 
 
 if __name__ == "__main__":

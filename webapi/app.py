@@ -1,31 +1,79 @@
-"""The ASGI application: `uvicorn webapi.app:app` or `create_app(settings)` in tests."""
+"""The ASGI application, built by a factory: `uvicorn --factory webapi.app:create_app`.
+
+Importing this module creates nothing and prints nothing. Whether the API needs a token is decided per
+request from where the server really listens (`webapi.exposure`), never from the `HOST` setting.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from webapi import __version__
+from webapi.auth import AccessMiddleware, TokenError, Tokens, token_path
 from webapi.db import migrate
 from webapi.errors import ErrorResponse, install_error_handlers
 from webapi.jobs import wiring as jobs_wiring
+from webapi.observability import HttpMetricsMiddleware
+from webapi.private_files import private_dir
+from webapi.request_guard import RequestGuardMiddleware
 from webapi.routers import health, ws
 from webapi.runtime import Runtime
-from webapi.settings import Settings, load_settings
+from webapi.security_headers import SecurityHeadersMiddleware
+from webapi.settings import Settings, SettingsError, load_settings
 from webapi.ui import install_ui
 from webapi.wheelhouse import router as wheelhouse
 from webapi.wiring import install as install_monitoring
 
 
+def _install_middleware(app: FastAPI, settings: Settings, tokens: Tokens) -> None:
+    """Outermost last: security headers on every answer, then metrics, CORS, access, request limits."""
+    app.add_middleware(RequestGuardMiddleware, max_body=settings.max_request_bytes)
+    app.add_middleware(AccessMiddleware, tokens=tokens)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            # Browsers refuse credentials with a wildcard origin; never combine the two.
+            allow_credentials="*" not in settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+
+def _token_banner(settings: Settings) -> str:
+    if settings.api_token is not None:
+        return "DispyCluster web service: every /api call needs the token of DISPYCLUSTER_API_TOKEN"
+    return (
+        "DispyCluster web service: no token needed from this machine while it listens on loopback only; "
+        f"otherwise /api calls need the token in {token_path(settings)}"
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    runtime = Runtime.from_settings(settings or load_settings())
+    settings = settings or load_settings()
+    private_dir(settings.data_dir, ours=True)
+    runtime = Runtime.from_settings(settings)
+    tokens = Tokens(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            tokens.get()
+        except TokenError as error:
+            raise SettingsError(f"DispyCluster cannot start: {error}") from None
+        print(_token_banner(settings), file=sys.stderr, flush=True)
+        # Whatever the service writes (database, dispy's recovery file, job files) is for its user only.
+        previous_umask = os.umask(0o077)
         runtime.events.bind_loop(asyncio.get_running_loop())
         await asyncio.to_thread(migrate.upgrade, runtime.engine)
         started = []
@@ -38,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for service in reversed(started):
                 await service.stop()
             runtime.engine.dispose()
+            os.umask(previous_umask)
 
     # /docs and /redoc with Swagger UI and ReDoc served by the service itself: cluster LANs are often offline.
     app = FastAPIOffline(
@@ -56,7 +105,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     install_ui(app)
     wheelhouse.install(app, runtime.settings.data_dir)
+    _install_middleware(app, settings, tokens)
     return app
-
-
-app = create_app()

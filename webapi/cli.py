@@ -8,17 +8,16 @@ from pathlib import Path
 
 
 def _web(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     from webapi.settings import load_settings
 
-    # The app loads its settings itself on import: hand the flags over through the environment, so that
-    # it knows the address it really listens on (auth depends on it).
-    os.environ.update({k: str(v) for k, v in {"HOST": args.host, "PORT": args.port}.items() if v is not None})
+    # Host and port only say where to listen: whether a token is needed follows from the sockets the
+    # server really listens on (`webapi.exposure`), whoever binds them.
     settings = load_settings()
-    uvicorn.run("webapi.app:app", host=settings.host, port=settings.port)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run("webapi.app:create_app", factory=True, host=host, port=port)
     return 0
 
 
@@ -40,6 +39,14 @@ def _node(args: argparse.Namespace) -> int:
     from webapi.jobs.node_command import NodeCommandError, default_dest, dispynode_argv
 
     secret = args.secret if args.secret is not None else os.environ.get("DISPYCLUSTER_DISPY_SECRET", "")
+    if args.secret is not None:
+        print(
+            "dispycluster node: --secret shows the secret to every user (ps); "
+            "prefer DISPYCLUSTER_DISPY_SECRET in a 0600 environment file",
+            file=sys.stderr,
+        )
+    # dispynode keeps the clients' files and its recovery data: nobody else may read them.
+    os.umask(0o077)
     try:
         argv = dispynode_argv(
             host=args.host,
@@ -144,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_argument("--host", help="address the node listens on (default: dispy picks the main one)")
     node.add_argument("--port", type=int, default=9701, help="port the node listens on (default: 9701)")
     node.add_argument(
-        "--secret", help="shared secret (default: DISPYCLUSTER_DISPY_SECRET); required off loopback"
+        "--secret",
+        help="shared secret (default: DISPYCLUSTER_DISPY_SECRET, which `ps` does not show); required "
+        "off loopback",
     )
     node.add_argument("--cpus", type=int, help="CPUs to serve (negative: leave that many free)")
     node.add_argument("--name", help="node name reported to the service (default: the host name)")

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import httpx
 
-from webapi.auth import connect_host
-
 GRACE_SECONDS = 10.0
 READY_SECONDS = 30.0
 
@@ -44,6 +42,13 @@ class UpOptions:
 
 # Hooks that add children (e.g. a local dispynode); each gets the options and the exporter address.
 extra_children: list[Callable[[UpOptions, str], list[Child]]] = []
+
+
+def connect_host(host: str) -> str:
+    """Where a local client reaches a service bound to `host` (a wildcard bind is reached on loopback)."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def free_loopback_port() -> int:

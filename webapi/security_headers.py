@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webapi.ui.headers import PAGE_HEADERS
+from webapi.http_headers import PAGE_HEADERS
 
 DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 DOC_HEADERS = {

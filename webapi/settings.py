@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "DISPYCLUSTER_"
 DEFAULT_SCHEDULER_PORT = 9702
+MIN_TOKEN_LENGTH = 16
 PLAIN_NAMES = {"host": "HOST", "port": "PORT", "debug": "DEBUG", "web_concurrency": "WEB_CONCURRENCY"}
 
 
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
     probe_timeout: float = Field(2.0, gt=0, le=30, description="Seconds a health probe of a part may take.")
     api_token: SecretStr | None = Field(
         None, description="Bearer token for /api; generated into the data dir when needed and unset."
+    )
+    max_request_bytes: int = Field(
+        1048576, ge=1024, le=1 << 30, description="Largest request body accepted (larger: 413)."
+    )
+    exporter_max_bytes: int = Field(
+        16777216, ge=65536, le=1 << 30, description="Largest exporter answer read (larger: a failed scrape)."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS; empty = CORS off."
@@ -153,8 +160,8 @@ class Settings(BaseSettings):
     @field_validator("api_token", mode="after")
     @classmethod
     def _token_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value().strip()) < 8:
-            raise ValueError("must be at least 8 characters")
+        if value is not None and len(value.get_secret_value().strip()) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"must be at least {MIN_TOKEN_LENGTH} characters")
         return value
 
     @model_validator(mode="after")

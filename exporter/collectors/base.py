@@ -61,6 +61,25 @@ def read_parsed(path: str | Path, parse: Callable[[str], T]) -> T:
         raise ValueError(f"{path}: {error}") from None
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"expected an integer, got {text.strip()!r}") from None
+
+
+def parse_int(text: str, source: str | Path) -> int:
+    """An integer sysfs/procfs value already read; a ValueError that names where it came from otherwise."""
+    try:
+        return _integer(text)
+    except ValueError as error:
+        raise ValueError(f"{source}: {error}") from None
+
+
+def read_int(path: str | Path) -> int:
+    return read_parsed(path, _integer)
+
+
 def read_stripped(path: str | Path) -> str | None:
     """A sysfs attribute without its newline; None when it is absent or unreadable (EINVAL, ENODATA...)."""
     try:

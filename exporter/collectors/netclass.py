@@ -33,6 +33,9 @@ class NetclassCollector:
         mtu = gauge("node_network_mtu_bytes", "Network device property: mtu_bytes", ["device"])
         for device in sorted(os.listdir(self._class_net)):
             base = f"{self._class_net}/{device}/"
+            # The bonding driver keeps a plain file (`bonding_masters`) beside the interfaces.
+            if not os.path.isdir(base):
+                continue
             operstate = read_stripped(base + "operstate") or "unknown"
             up.add_metric([device], 1.0 if operstate == "up" else 0.0)
             info.add_metric(

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from prometheus_client.core import Metric
 
-from exporter.collectors.base import gauge, read_stripped
+from exporter.collectors.base import gauge, parse_int, read_stripped
 from exporter.config import Config
 
 ZONE = re.compile(r"^thermal_zone(\d+)$")
@@ -54,6 +54,6 @@ class ThermalZoneCollector:
             if kind is None or not cur or not top:
                 continue
             labels = [match[1], kind]
-            current.add_metric(labels, float(cur))
-            maximum.add_metric(labels, float(top))
+            current.add_metric(labels, float(parse_int(cur, base + "cur_state")))
+            maximum.add_metric(labels, float(parse_int(top, base + "max_state")))
         return [temp, current, maximum]

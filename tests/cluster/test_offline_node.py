@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.netns import Box, cluster_in_a_box, entered
 from tests.support.processes import wait_until
-from tests.support.wheelhouse import build_offline, install_steps, installed_distributions
+from tests.support.wheelhouse import NODE_DISTRIBUTIONS, build_offline, install_steps, installed_distributions
 
 pytestmark = pytest.mark.slow
 TOKEN = "box-token-0123456789abcdef"
@@ -64,13 +64,7 @@ def test_a_node_installs_from_the_master_and_joins(box: Box, tmp_path: Path):
         for step in install_steps(prefix, "--from-master", master.address):
             node.run(step, cwd=tmp_path)
         venv = prefix / "venv"
-        assert set(installed_distributions(venv)) == {
-            "dispycluster",
-            "prometheus-client",
-            "psutil",
-            "dispy",
-            "pycos",
-        }
+        assert set(installed_distributions(venv)) == NODE_DISTRIBUTIONS
         exporter = f"{node.address}:9100"
         with (
             node.running(

@@ -15,7 +15,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.utils import floatToGoString
 
-from exporter.collectors import COLLECTORS
+from exporter.collectors import DEFAULT_ENABLED
 from exporter.config import Config
 from exporter.exposition import (
     Block,
@@ -29,7 +29,7 @@ from exporter.exposition import (
     negotiate,
 )
 from exporter.scrape import NodeExporter
-from tests.exporter.trees import fixture_config
+from tests.exporter.trees import TREES, fixture_config
 
 ACCEPTS = [
     "",
@@ -52,10 +52,10 @@ def same_bytes(families: list[Metric], accept: str) -> None:
 
 
 @pytest.mark.parametrize("accept", ACCEPTS)
-@pytest.mark.parametrize("tree", ["rpi4", "x86-server", "this machine"])
+@pytest.mark.parametrize("tree", [*TREES, "this machine"])
 def test_every_collector_encodes_as_the_library_does(tree, accept):
     config = Config() if tree == "this machine" else fixture_config(tree)
-    same_bytes(list(NodeExporter(config, COLLECTORS).registry().collect()), accept)
+    same_bytes(list(NodeExporter(config, DEFAULT_ENABLED).registry().collect()), accept)
 
 
 def awkward_families() -> list[Metric]:

@@ -12,6 +12,8 @@ def test_defaults_are_node_exporters():
     assert options.listen_address == ":9100"
     assert options.telemetry_path == "/metrics"
     assert options.collectors == sorted(DEFAULT_ENABLED)
+    # Off by default upstream: asked for by name, never by default.
+    assert "systemd" not in options.collectors
     assert {"processes", "interrupts"} <= COLLECTORS.keys() - DEFAULT_ENABLED
     assert options.exporter_metrics
     assert options.config.paths.procfs == Path("/proc")
@@ -20,6 +22,28 @@ def test_defaults_are_node_exporters():
     assert options.config.mount_timeout == 5.0
     assert options.config.vmstat_fields == DEFAULT_VMSTAT_FIELDS
     assert {"timex", "vmstat", "filefd", "pressure", "entropy"} <= set(options.collectors)
+
+
+def test_systemd_on_demand_with_its_options():
+    options = parse(
+        [
+            "--collector.systemd",
+            "--collector.systemd.unit-include=dispy.+",
+            "--collector.systemd.enable-restarts-metrics",
+        ]
+    )
+    assert "systemd" in options.collectors
+    assert options.config.systemd_unit_include.pattern == "dispy.+"
+    assert options.config.systemd_unit_exclude.fullmatch("boot.mount")
+    assert options.config.systemd_restarts
+    assert not options.config.systemd_tasks
+    assert not options.config.systemd_start_time
+
+
+def test_an_empty_systemd_unit_pattern_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        parse(["--collector.systemd.unit-include="])
+    assert "a systemd unit pattern cannot be empty" in capsys.readouterr().err
 
 
 def test_proc_collector_options_default_to_node_exporters():

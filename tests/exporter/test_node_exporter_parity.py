@@ -7,7 +7,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter import config
-from tests.exporter.trees import EXPORTER
+from tests.exporter.collectors.test_systemd import STANDIN
+from tests.exporter.systemd_bus import private_bus, serving
+from tests.exporter.trees import EXPORTER, fixture_flags
 from tests.support.processes import free_port, require_binary, running
 
 COLLECTORS = [
@@ -25,6 +27,9 @@ COLLECTORS += ["time", "uname", "os", "netclass", "timex", "vmstat", "filefd", "
 COLLECTORS += ["netstat", "sockstat", "softnet", "schedstat", "conntrack", "arp", "processes", "interrupts"]
 # Off by default in both: turned on for the comparison.
 ENABLED = ["--collector.processes", "--collector.interrupts"]
+# Hardware collectors (what this machine lacks, both must report the same way: no data or nothing to list).
+HARDWARE = ["cpufreq", "edac", "bonding", "mdadm", "powersupplyclass"]
+COLLECTORS += HARDWARE
 # The same filters for both: Debian patches node_exporter's defaults (mount points, netdev's ^lo$).
 FILTERS = [
     f"--collector.filesystem.mount-points-exclude={config.MOUNT_POINTS_EXCLUDE}",
@@ -158,6 +163,12 @@ def test_same_types_label_names_and_label_values(side_by_side):
         assert our_samples.keys() in (their_samples.keys(), after[name][1].keys()), name
 
 
+def test_hardware_collectors_succeed_or_fail_as_node_exporters_do(side_by_side):
+    _, _, _, theirs_text, ours_text = side_by_side
+    theirs, ours = collector_success(theirs_text), collector_success(ours_text)
+    assert {name: ours[name] for name in HARDWARE} == {name: theirs[name] for name in HARDWARE}
+
+
 def test_values_within_tolerance(side_by_side):
     before, ours, after, _, _ = side_by_side
     mismatches = []
@@ -187,3 +198,95 @@ def test_promtool_finds_nothing_in_ours_that_it_does_not_find_in_node_exporters(
     theirs = problems(theirs_text)
     assert theirs, "promtool is expected to flag node_exporter's own camelCase meminfo names"
     assert {line for line in problems(ours_text) - theirs if not line.startswith(NEWER_THAN_1_5)} == set()
+
+
+# Families node_exporter added after Debian's 1.5, which ours export as upstream does today.
+FAMILIES_ADDED_SINCE_1_5 = {
+    "node_cpu_frequency_avg_hertz",
+    "node_cpu_scaling_governor",
+    "node_edac_channel_correctable_errors_total",
+    "node_edac_channel_uncorrectable_errors_total",
+    "node_md_degraded",
+    "node_md_raid_disks",
+    "node_systemd_virtualization_info",
+}
+# HELP texts upstream has recapitalised since 1.5 (`cpu` → `CPU`).
+RECASED_SINCE_1_5 = {
+    "node_cpu_frequency_hertz",
+    "node_cpu_frequency_min_hertz",
+    "node_cpu_frequency_max_hertz",
+}
+# Fixture tree → collectors whose input it has and node_exporter 1.5 can read (its thermal_zone fails on the
+# x86 tree's disabled zone without a temperature, and 1.5 has no watchdog collector).
+FIXTURE_COLLECTORS = {
+    "x86-server": ["cpufreq", "edac", "bonding", "mdadm", "powersupplyclass", "hwmon"],
+    "rpi4": ["cpufreq", "hwmon", "thermal_zone"],
+    "rpi5": ["cpufreq", "hwmon", "thermal_zone"],
+}
+
+
+def exposition(text):
+    """{family name: (type, HELP, {labels: value})} of the node_* families, scrape metrics aside."""
+    result = {}
+    for family in text_string_to_metric_families(text):
+        name = family.name + "_total" if family.type == "counter" else family.name
+        if name.startswith("node_") and name not in NOT_COMPARED and name not in FAMILIES_ADDED_SINCE_1_5:
+            samples = {tuple(sorted(s.labels.items())): s.value for s in family.samples}
+            result[name] = (family.type, family.documentation, samples)
+    return result
+
+
+def side_by_side_with(flags, log_dir, env=None):
+    """node_exporter and ours started with the same flags, each scraped once."""
+    node_exporter = require_binary("prometheus-node-exporter", "node_exporter")
+    texts = []
+    for name, binary in (("node_exporter", node_exporter), ("ours", EXPORTER)):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/metrics"
+        argv = [binary, f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults", *flags]
+        with running(argv, log_path=log_dir / f"{name}.log", ready_url=url, env=env):
+            texts.append(httpx.get(url, timeout=30).text)
+    return exposition(texts[0]), exposition(texts[1]), texts
+
+
+def collector_success(text):
+    (family,) = [f for f in text_string_to_metric_families(text) if f.name == "node_scrape_collector_success"]
+    return {s.labels["collector"]: s.value for s in family.samples}
+
+
+def assert_same(theirs, ours):
+    assert ours.keys() == theirs.keys()
+    for name in sorted(theirs):
+        their_type, their_help, their_samples = theirs[name]
+        our_type, our_help, our_samples = ours[name]
+        assert our_type == their_type, name
+        if name in RECASED_SINCE_1_5:
+            our_help, their_help = our_help.lower(), their_help.lower()
+        assert our_help == their_help, name
+        assert our_samples == pytest.approx(their_samples), name
+
+
+@pytest.mark.parametrize("tree", sorted(FIXTURE_COLLECTORS))
+def test_sysfs_collectors_read_a_fixture_tree_as_node_exporter_does(tree, tmp_path):
+    collectors = FIXTURE_COLLECTORS[tree]
+    flags = [*fixture_flags(tree), *(f"--collector.{name}" for name in collectors)]
+    theirs, ours, texts = side_by_side_with(flags, tmp_path)
+    for text in texts:
+        assert collector_success(text) == dict.fromkeys(collectors, 1.0), text
+    assert len(theirs) >= 3
+    assert_same(theirs, ours)
+
+
+def test_systemd_over_the_same_bus_as_node_exporter(tmp_path):
+    """Both read the stand-in systemd on a private dbus-daemon; 1.5 excludes targets by default, so say it."""
+    flags = [
+        "--collector.systemd",
+        "--collector.systemd.enable-restarts-metrics",
+        "--collector.systemd.enable-start-time-metrics",
+        "--collector.systemd.enable-task-metrics",
+        f"--collector.systemd.unit-exclude={config.SYSTEMD_UNIT_EXCLUDE}",
+    ]
+    with private_bus(tmp_path) as address, serving(address, STANDIN):
+        theirs, ours, _ = side_by_side_with(flags, tmp_path, env={"DBUS_SYSTEM_BUS_ADDRESS": address})
+    assert "node_systemd_socket_refused_connections_total" in theirs
+    assert_same(theirs, ours)

@@ -27,6 +27,10 @@ from tests.exporter.trees import EXPORTER, FIXTURES, HangingStatfs, fixture_conf
 from tests.support.processes import free_port, running
 
 PRISTINE = FIXTURES / "x86-server"
+# Every collector but systemd, which reads D-Bus, not files (tests/exporter/collectors/test_systemd.py).
+RUN = sorted(COLLECTORS.keys() - {"systemd"})
+POLICY0 = "sys/devices/system/cpu/cpufreq/policy0"
+EDAC = "sys/devices/system/edac/mc/mc0"
 OPENMETRICS = "application/openmetrics-text;version=1.0.0"
 Damage = Callable[[Path], None]
 
@@ -102,8 +106,9 @@ CASES: list[tuple[set[str], str, Damage]] = [
     ({"netdev"}, "proc/net/dev", remove),
     ({"netdev"}, "proc/net/dev", directory_instead),
     ({"netdev"}, "proc/net/dev", garbage("eth0: up\n")),
-    ({"netclass"}, "sys/class/net", remove),
-    ({"netclass"}, "sys/class/net", file_instead),
+    # The bonding driver's files live in /sys/class/net too.
+    ({"netclass", "bonding"}, "sys/class/net", remove),
+    ({"netclass", "bonding"}, "sys/class/net", file_instead),
     ({"netclass"}, "sys/class/net/eno1/mtu", garbage("big\n")),
     ({"filesystem"}, "proc/1/mountinfo", remove),
     ({"filesystem"}, "proc/1/mountinfo", directory_instead),
@@ -151,6 +156,26 @@ CASES: list[tuple[set[str], str, Damage]] = [
     ({"processes"}, "proc/812/stat", garbage("812 (python3) S\n")),
     ({"interrupts"}, "proc/interrupts", remove),
     ({"interrupts"}, "proc/interrupts", garbage("  CPU0\n  0: lots IO-APIC 2-edge timer\n")),
+    ({"cpufreq"}, "sys/devices/system/cpu/offline", remove),
+    ({"cpufreq"}, "sys/devices/system/cpu/offline", garbage("two\n")),
+    ({"cpufreq"}, f"{POLICY0}/scaling_cur_freq", garbage("fast\n")),
+    ({"cpufreq"}, f"{POLICY0}/scaling_cur_freq", directory_instead),
+    ({"watchdog"}, "sys/class/watchdog", file_instead),
+    ({"watchdog"}, "sys/class/watchdog/watchdog0/timeout", garbage("30s\n")),
+    ({"watchdog"}, "sys/class/watchdog/watchdog0/state", directory_instead),
+    ({"edac"}, f"{EDAC}/ce_count", remove),
+    ({"edac"}, f"{EDAC}/csrow0/ch1_ce_count", garbage("one\n")),
+    ({"bonding"}, "sys/class/net/bonding_masters", remove),
+    ({"bonding"}, "sys/class/net/bond0/bonding/slaves", directory_instead),
+    ({"bonding"}, "sys/class/net/eno2/bonding_slave/mii_status", remove),
+    ({"mdadm"}, "proc/mdstat", remove),
+    ({"mdadm"}, "proc/mdstat", directory_instead),
+    ({"mdadm"}, "proc/mdstat", garbage("md0 : active raid1 sda1[0]\n      many blocks\n\n\n")),
+    ({"mdadm"}, "sys/devices/virtual/block/md1/md/degraded", garbage("one\n")),
+    ({"powersupplyclass"}, "sys/class/power_supply", file_instead),
+    ({"powersupplyclass"}, "sys/class/power_supply/AC/online", garbage("yes\n")),
+    ({"powersupplyclass"}, "sys/class/power_supply/AC", file_instead),
+    ({"thermal_zone"}, "sys/class/thermal/cooling_device0/cur_state", garbage("cold\n")),
 ]
 
 
@@ -170,7 +195,7 @@ def exporter(tree: Path) -> Iterator[str]:
         f"--path.procfs={tree / 'proc'}",
         f"--path.sysfs={tree / 'sys'}",
         f"--path.rootfs={tree / 'rootfs'}",
-        # Off by default: on here so that every collector is exercised.
+        # Off by default: on here so that every file-reading collector is exercised.
         "--collector.processes",
         "--collector.interrupts",
     ]
@@ -196,7 +221,7 @@ def success(families: dict[str, list]) -> dict[str, float]:
 
 
 def test_the_intact_tree_scrapes_with_every_collector_succeeding(exporter: str) -> None:
-    assert success(scrape(exporter)) == dict.fromkeys(COLLECTORS, 1.0)
+    assert success(scrape(exporter)) == dict.fromkeys(RUN, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -209,7 +234,7 @@ def test_a_broken_input_fails_only_its_collector(
 ) -> None:
     with damaged(tree, relative, damage):
         got = success(scrape(exporter))
-    assert got == {name: 0.0 if name in failing else 1.0 for name in COLLECTORS}
+    assert got == {name: 0.0 if name in failing else 1.0 for name in RUN}
 
 
 def series(families: dict[str, list], **labels: str) -> list[str]:
@@ -241,12 +266,12 @@ def test_a_sensor_and_a_chip_vanishing_between_scrapes_leave_no_stale_series(
     assert series(after, chip="nvme_nvme0", sensor="temp2") == []
     assert series(after, chip="nvme_nvme1") == []
     assert "node_hwmon_temp_celsius" in series(after, chip="nvme_nvme0", sensor="temp1")
-    assert success(after) == dict.fromkeys(COLLECTORS, 1.0)
+    assert success(after) == dict.fromkeys(RUN, 1.0)
 
 
 def test_a_statfs_that_never_returns_is_bounded_by_the_mount_timeout() -> None:
     """As node_exporter: the mount gets `node_filesystem_device_error` 1, the collector itself succeeds."""
-    exporter = NodeExporter(fixture_config("rpi4", mount_timeout=0.2), COLLECTORS)
+    exporter = NodeExporter(fixture_config("rpi4", mount_timeout=0.2), RUN)
     hanging = HangingStatfs(fixture_config("rpi4", mount_timeout=0.2))
     exporter.collectors["filesystem"] = hanging
     server = MetricsServer(f"127.0.0.1:{free_port()}", exporter, "/metrics")
@@ -286,4 +311,26 @@ def test_a_sensor_value_that_is_not_a_number_is_skipped_on_its_own(exporter: str
     }
     assert temperatures == {"temp1", "temp3"}
     assert "node_hwmon_temp_max_celsius" in series(families, chip="platform_coretemp_0", sensor="temp2")
-    assert success(families) == dict.fromkeys(COLLECTORS, 1.0)
+    assert success(families) == dict.fromkeys(RUN, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("collector", "relative"),
+    [
+        ("cpufreq", "sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq"),
+        ("watchdog", "sys/class/watchdog/watchdog0/timeout"),
+        ("edac", f"{EDAC}/csrow0/ch1_ce_count"),
+        ("powersupplyclass", "sys/class/power_supply/AC/online"),
+        ("thermal_zone", "sys/class/thermal/cooling_device0/cur_state"),
+    ],
+)
+def test_the_log_names_the_collector_and_the_file_that_is_not_a_number(
+    exporter: str, tree: Path, collector: str, relative: str
+) -> None:
+    log = tree.parent / "exporter.log"
+    before = log.read_text()
+    with damaged(tree, relative, garbage("not a number\n")):
+        assert success(scrape(exporter))[collector] == 0.0
+    new = log.read_text()[len(before) :]
+    assert f"collector {collector} failed" in new
+    assert f"{relative}: expected an integer, got 'not a number'" in new

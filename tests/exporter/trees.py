@@ -1,4 +1,4 @@
-"""Fixture trees (a Raspberry Pi 4, an x86 server) and helpers that turn families into plain samples."""
+"""Fixture trees (an x86 server, a Raspberry Pi 4 and 5) and helpers that turn families into plain samples."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from exporter.collectors.filesystem import FilesystemCollector
 from exporter.config import Config, Paths
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exporter"
+TREES = ("x86-server", "rpi4", "rpi5")
 # The console script installed next to this interpreter.
 EXPORTER = str(Path(sys.executable).with_name("dispycluster-exporter"))
 Labels = tuple[tuple[str, str], ...]

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.app import in_process_client
 from tests.support.processes import free_port, running, wait_until
-from webapi.app import create_app
 from webapi.settings import load_settings
 
 SECRET = "test-dispy-secret"
@@ -87,7 +87,7 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
                 "dispy_pulse_interval": 0.5,
                 "job_retry_backoff_s": 0.0,
             }
-            client = TestClient(create_app(load_settings(**(values | settings))))
+            client = in_process_client(load_settings(**(values | settings)))
             return stack.enter_context(client)
 
         yield make

@@ -1,13 +1,14 @@
 """The engine's node list follows the inventory (no dispy cluster is started for refused nodes)."""
 
-from webapi.jobs.engine import DispyEngine, EngineConfig, NodeAddress, NodeStateName
+from webapi.jobs.dispatch.engine_api import NodeAddress, NodeStateName
+from webapi.jobs.engine import DispyEngine, EngineConfig
 
 
 def make_engine(tmp_path) -> DispyEngine:
     config = EngineConfig(
         secret="", client_host=None, client_port=0, pulse_interval=1.0, recover_file=tmp_path / "recover"
     )
-    return DispyEngine(config, on_update=lambda _update: None)
+    return DispyEngine(config)
 
 
 def test_nodes_removed_from_the_list_are_forgotten(tmp_path):

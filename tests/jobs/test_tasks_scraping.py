@@ -50,7 +50,9 @@ def test_loopback_target_is_refused_without_the_operators_consent(start_node, ma
 
 
 def test_redirect_to_a_refused_address_is_not_followed(start_node, make_client, site):
-    client = make_client([start_node()], scrape_allow_hosts=["localhost"])
+    # An allow-list entry names its port: a bare host would allow only port 80 (and 443 for https).
+    port = site.base.rsplit(":", 1)[1]
+    client = make_client([start_node()], scrape_allow_hosts=[f"localhost:{port}"])
     start = site.base.replace("127.0.0.1", "localhost") + "/redirect"
     done = wait_done(client, submit(client, "scraping", {"start_url": start, "delay_s": 0})["id"])
     assert done["status"] == "succeeded", done

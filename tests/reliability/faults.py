@@ -39,14 +39,23 @@ def hanging_exporter() -> Iterator[str]:
 @contextlib.contextmanager
 def garbage_exporter() -> Iterator[str]:
     """Answers 200 with bytes that are not the exposition format."""
+    with answering_exporter(GARBAGE) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def answering_exporter(body: bytes, *, announce_length: bool = True) -> Iterator[str]:
+    """Answers every GET with 200 and `body` (without `Content-Length` unless `announce_length`)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(GARBAGE)))
+            if announce_length:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(GARBAGE)
+            with contextlib.suppress(OSError):  # the client may hang up once it has read enough
+                self.wfile.write(body)
 
         def log_message(self, *_args: object) -> None:
             return

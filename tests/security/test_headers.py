@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.security.conftest import TOKEN
+from tests.support.app import in_process_client
 from tests.webapi.conftest import Service
-from webapi.app import create_app
 from webapi.settings import load_settings
 
 PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Authorization"}
@@ -19,7 +18,7 @@ def _directives(policy: str) -> dict[str, str]:
 
 def test_preflight_from_an_unknown_origin_is_refused(tmp_path) -> None:
     settings = load_settings(data_dir=tmp_path, cors_origins="http://ui.lan:3000")
-    with TestClient(create_app(settings)) as client:
+    with in_process_client(settings) as client:
         known = client.options("/api/jobs", headers={"Origin": "http://ui.lan:3000", **PREFLIGHT})
         assert known.headers["access-control-allow-origin"] == "http://ui.lan:3000"
         unknown = client.options("/api/jobs", headers={"Origin": "http://evil.example", **PREFLIGHT})
@@ -29,7 +28,7 @@ def test_preflight_from_an_unknown_origin_is_refused(tmp_path) -> None:
 
 
 def test_a_wildcard_origin_never_comes_with_credentials(tmp_path) -> None:
-    with TestClient(create_app(load_settings(data_dir=tmp_path, cors_origins="*"))) as client:
+    with in_process_client(load_settings(data_dir=tmp_path, cors_origins="*")) as client:
         for response in (
             client.get("/api/health", headers={"Origin": "http://any.example"}),
             client.options("/api/jobs", headers={"Origin": "http://any.example", **PREFLIGHT}),

@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_WHEELS = ROOT / ".venv" / "test-wheels"
 BUILD_REQUIREMENTS = TEST_WHEELS / "build-requirements"
 INSTALL_NODE = ROOT / "deploy" / "install-node.sh"
+# What `pip install dispycluster` (a node) brings: the base install of pyproject.toml and its dependencies.
+NODE_DISTRIBUTIONS = frozenset(
+    {"dispycluster", "prometheus-client", "psutil", "dispy", "pycos", "bcrypt", "jeepney"}
+)
 
 
 def build_offline(out: Path, platforms: Sequence[str] = ("x86_64",)) -> Report:

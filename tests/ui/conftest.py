@@ -44,6 +44,13 @@ class Stack:
         response = self.api.post("/api/cluster/nodes", json=body)
         assert response.status_code == 201, response.text
 
+    def create_job(self, name: str, command: list[str], **extra: object) -> dict:
+        """A `processing` job running `command`, created through the API; its JSON."""
+        body = {"name": name, "type": "processing", "parameters": {"command": command}, **extra}
+        response = self.api.post("/api/jobs", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def node_status(self, name: str) -> str:
         return self.api.get(f"/api/cluster/nodes/{name}").json()["status"]
 
@@ -65,10 +72,20 @@ def exporter(tmp: Path, name: str) -> Iterator[int]:
 
 @contextlib.contextmanager
 def web_service(tmp: Path, env: dict[str, str], port: int | None = None) -> Iterator[str]:
-    """`uvicorn webapi.app:app` on a loopback port (free unless given); yields its base URL."""
+    """`uvicorn --factory webapi.app:create_app` on a free (or given) loopback port: its URL."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "uvicorn", "webapi.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "webapi.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     env = {"DISPYCLUSTER_DATA_DIR": str(tmp / "data"), **env}
     with running(
         argv, log_path=tmp / "web.log", env=env, cwd=ROOT, ready_url=f"{base_url}/api/health", timeout=60
@@ -167,8 +184,8 @@ class UiPage:
     stack: Stack
 
     def open(self, path: str) -> None:
-        # "networkidle" alone can come while Chromium still parses plotly.min.js, before the page's
-        # module has run; "load" comes after the modules, then the idle wait lets their fetches finish.
+        # "networkidle" alone can come before the page's module has run; "load" comes after the
+        # modules, then the idle wait lets their fetches (and the chart library) finish.
         self.page.goto(f"{self.stack.base_url}{path}", wait_until="load")
         self.page.wait_for_load_state("networkidle")
 
@@ -184,14 +201,29 @@ def _answer(dialog: object, problems: Problems) -> None:
     dialog.accept()
 
 
-@pytest.fixture
-def ui(browser: object, stack: Stack) -> Iterator[UiPage]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+DESKTOP = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@contextlib.contextmanager
+def ui_page(
+    browser: object, stack: Stack, viewport: dict[str, int], locale: str = "en-US"
+) -> Iterator[UiPage]:
+    """A fresh browser context and page at `viewport`, recording the page's problems."""
+    phone = viewport["width"] < 600
+    context = browser.new_context(viewport=viewport, locale=locale, is_mobile=phone, has_touch=phone)
     page = context.new_page()
     problems = Problems()
     page.on("console", lambda msg: msg.type == "error" and problems.console.append(msg.text))
     page.on("pageerror", lambda error: problems.console.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda req: problems.failed.append(f"{req.method} {req.url}: {req.failure}"))
+    # A request cut short because the test navigated away (ERR_ABORTED) says nothing about the page.
+    page.on(
+        "requestfailed",
+        lambda req: (
+            req.failure != "net::ERR_ABORTED"
+            and problems.failed.append(f"{req.method} {req.url}: {req.failure}")
+        ),
+    )
     page.on(
         "response",
         lambda resp: (
@@ -199,5 +231,19 @@ def ui(browser: object, stack: Stack) -> Iterator[UiPage]:
         ),
     )
     page.on("dialog", lambda dialog: _answer(dialog, problems))
-    yield UiPage(page=page, problems=problems, stack=stack)
-    context.close()
+    try:
+        yield UiPage(page=page, problems=problems, stack=stack)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def ui(browser: object, stack: Stack) -> Iterator[UiPage]:
+    with ui_page(browser, stack, {"width": 1280, "height": 900}) as page:
+        yield page
+
+
+@pytest.fixture
+def ui_at(browser: object, stack: Stack) -> Callable[..., contextlib.AbstractContextManager[UiPage]]:
+    """`with ui_at(PHONE) as ui:` a page at another viewport (or locale) for the block."""
+    return lambda viewport, locale="en-US": ui_page(browser, stack, viewport, locale)

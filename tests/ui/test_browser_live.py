@@ -39,8 +39,37 @@ def test_page_reconnects_and_refreshes_after_the_service_restarts(browser, launc
         expect(page.locator("#jobs")).to_contain_text("No jobs.")
     expect(live).to_have_attribute("data-state", "disconnected")
     expect(live).to_have_text("Disconnected — reconnecting")
+    # What the feed kept live may be stale now: greyed, with a way to retry at once.
+    expect(page.locator("body")).to_have_attribute("data-live", "disconnected")
+    assert float(page.eval_on_selector("#nav-jobs", "a => getComputedStyle(a).opacity")) == 1
+    retry = page.locator("#live-retry")
+    expect(retry).to_be_visible()
+    # A request while the service is away says so in words, not "Failed to fetch".
+    page.select_option("#filter-order", "asc")
+    expect(page.locator("#banner")).to_have_text("Could not load data: the service does not answer")
+    # Retrying at once while the service is still away opens a new socket and changes nothing else.
+    with page.expect_websocket():
+        retry.click()
+    expect(live).to_have_attribute("data-state", "disconnected")
     _insert_finished_job(tmp_path / "data", "written while down")
     with launch_service(tmp_path, env, port):
         expect(live).to_have_attribute("data-state", "connected", timeout=40_000)
         expect(page.locator("#jobs")).to_contain_text("written while down")
+        expect(page.locator("#banner")).to_be_hidden()
+        expect(retry).to_be_hidden()
+        expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    page.close()
+
+
+def test_stale_values_are_greyed_while_disconnected(browser, launch_service, tmp_path):
+    env = {"DISPYCLUSTER_DISPY_PORT": str(free_port())}
+    page = browser.new_page()
+    with launch_service(tmp_path, env) as base_url:
+        page.goto(f"{base_url}/")
+        expect(page.locator("#live")).to_have_attribute("data-state", "connected")
+        expect(page.locator("#cluster-status")).not_to_have_attribute("data-status", "unknown")
+        assert page.eval_on_selector("#cluster-status", "b => getComputedStyle(b).opacity") == "1"
+    expect(page.locator("#live")).to_have_attribute("data-state", "disconnected")
+    assert float(page.eval_on_selector("#cluster-status", "b => getComputedStyle(b).opacity")) < 1
+    assert float(page.eval_on_selector("#fig-nodes", "b => getComputedStyle(b).opacity")) < 1
     page.close()

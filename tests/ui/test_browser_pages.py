@@ -41,7 +41,7 @@ def test_job_page_loads_cleanly(ui):
     )
     assert created.status_code == 201, created.text
     ui.open(f"/jobs/{created.json()['id']}")
-    ui.page.wait_for_selector('#job-status[data-status="succeeded"]')
+    ui.page.wait_for_selector('#job-status[data-status="succeeded"]', timeout=60_000)
     # `true` prints nothing: the log pane says so instead of staying a blank box.
     placeholder = ui.page.eval_on_selector("#job-logs", "pane => getComputedStyle(pane, '::before').content")
     assert placeholder == '"No output yet."'
@@ -64,4 +64,17 @@ def test_french_switch_translates_the_navigation(ui):
     ui.page.click("#lang-en")
     ui.page.wait_for_load_state("networkidle")
     assert ui.page.inner_text("#nav-dashboard") == "Dashboard"
+    assert ui.problems.all() == []
+
+
+def test_node_page_fetches_its_node_once_started_before_its_modules(ui):
+    # The page names its first request for preloading; the module's fetch() then reuses that response.
+    requests = []
+    ui.page.on(
+        "request",
+        lambda request: request.url.endswith("/api/cluster/nodes/local") and requests.append(request),
+    )
+    ui.open("/nodes/local")
+    ui.page.wait_for_selector("#node-details dd")
+    assert len(requests) == 1
     assert ui.problems.all() == []

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.app import in_process_client
 from tests.support.processes import free_port
-from webapi.app import create_app
 from webapi.settings import load_settings
 
 PAGES = ["/", "/jobs", "/jobs/12", "/nodes", "/nodes/node1", "/monitoring"]
@@ -21,7 +21,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         dispy_port=free_port(),
         grafana_url="http://grafana.test:3000",
     )
-    with TestClient(create_app(settings)) as test_client:
+    with in_process_client(settings) as test_client:
         yield test_client
 
 

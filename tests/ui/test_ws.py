@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from tests.support.app import in_process_client
 from tests.support.processes import free_port, wait_until
 from webapi.app import create_app
 from webapi.settings import load_settings
@@ -18,9 +19,9 @@ def _app(tmp_path, **settings):
 
 
 def test_bus_events_arrive_as_typed_messages(tmp_path):
-    app = _app(tmp_path)
-    events = app.state.runtime.events
-    with TestClient(app) as client, client.websocket_connect("/ws") as socket:
+    client = in_process_client(load_settings(data_dir=tmp_path, dispy_port=free_port()))
+    events = client.app.state.runtime.events
+    with client, client.websocket_connect("/ws") as socket:
         wait_until(lambda: events.has_subscribers)
         events.publish_threadsafe("internal", {"ignored": True})
         events.publish_threadsafe("job", {"id": 7, "status": "running"})

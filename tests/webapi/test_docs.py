@@ -3,9 +3,8 @@
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
-from webapi.app import create_app
+from tests.support.app import in_process_client
 from webapi.settings import load_settings
 
 ASSET = re.compile(r"""(?:src|href|spec-url)\s*=\s*['"]([^'"]+)['"]|url:\s*['"]([^'"]+)['"]""")
@@ -13,7 +12,7 @@ ASSET = re.compile(r"""(?:src|href|spec-url)\s*=\s*['"]([^'"]+)['"]|url:\s*['"](
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
 def test_documentation_assets_are_served_locally(tmp_path, page):
-    with TestClient(create_app(load_settings(data_dir=tmp_path))) as client:
+    with in_process_client(load_settings(data_dir=tmp_path)) as client:
         html = client.get(page)
         assert html.status_code == 200
         assets = {a or b for a, b in ASSET.findall(html.text)}

@@ -1,19 +1,17 @@
-from fastapi.testclient import TestClient
-
+from tests.support.app import in_process_client
 from webapi import __version__
-from webapi.app import create_app
 from webapi.settings import load_settings
 
 
 def test_liveness_answers_with_version(tmp_path):
-    with TestClient(create_app(load_settings(data_dir=tmp_path))) as client:
+    with in_process_client(load_settings(data_dir=tmp_path)) as client:
         response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__}
 
 
 def test_unknown_route_uses_the_error_shape(tmp_path):
-    with TestClient(create_app(load_settings(data_dir=tmp_path))) as client:
+    with in_process_client(load_settings(data_dir=tmp_path)) as client:
         response = client.get("/api/nope")
     assert response.status_code == 404
     assert response.json() == {"error": {"status": 404, "message": "Not Found", "fields": []}}

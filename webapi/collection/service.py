@@ -22,7 +22,7 @@ from webapi.alerting import store as alert_store
 from webapi.alerting.builtin import Evaluator, observe
 from webapi.collection import history
 from webapi.collection.scrape import Target, scrape_all
-from webapi.collection.state import NodeState
+from webapi.collection.state import NodeState, parse_result
 from webapi.inventory import store as inventory
 from webapi.inventory.file import InventoryError, read_inventory
 from webapi.schemas.inventory import NodeSpec
@@ -154,17 +154,23 @@ class Collector:
         started_at, started = self.clock(), time.perf_counter()
         targets = await asyncio.to_thread(self._targets)
         results = await scrape_all(
-            self._client, targets, self.settings.scrape_timeout, self.settings.scrape_concurrency
+            self._client,
+            targets,
+            self.settings.scrape_timeout,
+            self.settings.scrape_concurrency,
+            self.settings.exporter_max_bytes,
         )
         now = self.clock()
+        # Parsing a large page takes a while: off the event loop, so the API keeps answering meanwhile.
+        parsed = await asyncio.to_thread(lambda: [parse_result(result, now) for result in results])
         wanted = {target.node for target in targets}
         for gone in set(self.states) - wanted:
             del self.states[gone]
             observability.forget_node(gone)
         errors: dict[str, str] = {}
-        for result in results:
+        for result, snapshot in zip(results, parsed, strict=True):
             state = self.states.setdefault(result.node, NodeState(result.node))
-            state.record(result, now)
+            state.record(result, now, snapshot)
             observability.NODE_UP.labels(result.node).set(0 if state.last_error else 1)
             if state.last_error:
                 observability.SCRAPE_ERRORS.labels(result.node).inc()

@@ -17,6 +17,16 @@ Status = Literal["online", "offline", "unknown"]
 STALE_INTERVALS = 3
 
 
+def parse_result(result: ScrapeResult, ts: float) -> Snapshot | str | None:
+    """The snapshot of a successful scrape, why its page is unreadable, or None for a failed scrape."""
+    if result.text is None:
+        return None
+    try:
+        return parse_snapshot(result.text, ts)
+    except ValueError as error:
+        return f"unreadable metrics: {error}"
+
+
 @dataclass
 class NodeState:
     name: str
@@ -27,17 +37,17 @@ class NodeState:
     snapshot: Snapshot | None = None
     metrics: NodeMetrics | None = None
 
-    def record(self, result: ScrapeResult, ts: float) -> None:
-        """Fold a scrape result in; a page that does not parse counts as a failed scrape."""
+    def record(self, result: ScrapeResult, ts: float, parsed: Snapshot | str | None = None) -> None:
+        """Fold a scrape result in; a page that does not parse counts as a failed scrape. `parsed` is
+        `parse_result(result, ts)` when the caller parsed it already (off the event loop)."""
         self.last_scrape_at = ts
         self.last_duration = result.duration
         if result.text is None:
             self.last_error = result.error
             return
-        try:
-            snapshot = parse_snapshot(result.text, ts)
-        except ValueError as error:
-            self.last_error = f"unreadable metrics: {error}"
+        snapshot = parse_result(result, ts) if parsed is None else parsed
+        if isinstance(snapshot, str):
+            self.last_error = snapshot
             return
         self.metrics = derive(self.snapshot, snapshot)
         self.snapshot = snapshot

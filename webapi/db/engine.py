@@ -1,4 +1,8 @@
-"""Engine and session factory. SQLite runs in WAL mode so readers never block the collector's writes."""
+"""Engine and session factory. SQLite runs in WAL mode so readers never block the collector's writes.
+
+The SQLite file holds job parameters (environment, stdin): it is created 0600 in a 0700 directory, and
+SQLite gives its `-wal` and `-shm` files the database file's permissions.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from webapi.private_files import private_dir, private_file
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -23,7 +29,9 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            database = Path(parsed.database)
+            private_dir(database.parent)
+            private_file(database)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -17,8 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,51 +25,19 @@ import dispy
 import pycos
 
 from webapi.jobs import node_runtime
+from webapi.jobs.dispatch.engine_api import (
+    ENDED,
+    DispyNodeState,
+    EngineError,
+    JobUpdate,
+    NodeAddress,
+    NodeStateName,
+    UpdateKind,
+)
 from webapi.jobs.dispy_compat import LogTap, install_getargspec
+from webapi.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class NodeAddress:
-    name: str
-    host: str
-    port: int
-
-
-class NodeStateName(StrEnum):
-    CONNECTING = "connecting"
-    UP = "up"
-    DOWN = "down"
-    REFUSED = "refused"
-
-
-@dataclass
-class NodeState:
-    """A node as the dispy client sees it; `message` says why it is not usable."""
-
-    name: str
-    host: str
-    port: int
-    ip: str | None
-    state: NodeStateName = NodeStateName.CONNECTING
-    message: str | None = None
-    cpus: int | None = None
-    busy: int | None = None
-    jobs_done: int | None = None
-    updated_at: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"state": self.state.value}
-
-
-class UpdateKind(StrEnum):
-    RUNNING = "running"
-    PROGRESS = "progress"
-    FINISHED = "finished"
-    TERMINATED = "terminated"
-    CANCELLED = "cancelled"
-    ABANDONED = "abandoned"
 
 
 _KINDS = {
@@ -81,24 +48,6 @@ _KINDS = {
     dispy.DispyJob.Cancelled: UpdateKind.CANCELLED,
     dispy.DispyJob.Abandoned: UpdateKind.ABANDONED,
 }
-ENDED = frozenset({UpdateKind.FINISHED, UpdateKind.TERMINATED, UpdateKind.CANCELLED, UpdateKind.ABANDONED})
-
-
-@dataclass(frozen=True)
-class JobUpdate:
-    key: str
-    kind: UpdateKind
-    node: str | None
-    result: Any = None
-    exception: str | None = None
-    stdout: str = ""
-    stderr: str = ""
-    # When dispy reported it (time.monotonic()): the dispatcher may apply it a tick later.
-    at: float = field(default_factory=time.monotonic)
-
-
-class EngineError(RuntimeError):
-    pass
 
 
 # dispy's module-wide port settings as shipped (ClientPort is an expression dispy evaluates).
@@ -117,7 +66,10 @@ def _is_loopback(ip: str | None) -> bool:
 
 
 def _port_in_use(host: str, port: int) -> bool:
+    """True when a live socket holds the port. With SO_REUSEADDR, as dispy binds it: connections of a
+    previous service left in TIME_WAIT (after `kill -9`) do not count."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -135,24 +87,43 @@ class EngineConfig:
     # (host, port) of a dispyscheduler: the nodes are then shared with its other clients.
     scheduler: tuple[str, int] | None = None
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineConfig:
+        return cls(
+            secret=settings.dispy_secret.get_secret_value(),
+            client_host=settings.dispy_host,
+            client_port=settings.dispy_port,
+            pulse_interval=settings.dispy_pulse_interval,
+            recover_file=settings.data_dir / "dispy" / "recover",
+            scheduler=settings.dispy_scheduler_address,
+        )
+
+
+def _ignore(*_args: Any) -> None:
+    pass
+
 
 class DispyEngine:
-    def __init__(
-        self,
-        config: EngineConfig,
-        on_update: Callable[[JobUpdate], None],
-        on_change: Callable[[], None] = lambda: None,
-        on_node_up: Callable[[str], None] = lambda _name: None,
-    ) -> None:
+    """The `Engine` of the service (see `webapi.jobs.dispatch.engine_api`)."""
+
+    def __init__(self, config: EngineConfig) -> None:
         self._config = config
-        self._on_update = on_update
-        self._on_change = on_change
-        self._on_node_up = on_node_up
+        self._on_update: Callable[[JobUpdate], None] = _ignore
+        self._on_change: Callable[[], None] = _ignore
+        self._on_node_up: Callable[[str], None] = _ignore
         self._lock = threading.RLock()
-        self._nodes: dict[tuple[str, int], NodeState] = {}
+        self._nodes: dict[tuple[str, int], DispyNodeState] = {}
         self._jobs: dict[str, dispy.DispyJob] = {}
         self._cluster: dispy.JobCluster | None = None
         self._error: str | None = None
+
+    def listen(
+        self,
+        on_update: Callable[[JobUpdate], None],
+        on_change: Callable[[], None],
+        on_node_up: Callable[[str], None],
+    ) -> None:
+        self._on_update, self._on_change, self._on_node_up = on_update, on_change, on_node_up
 
     # -- nodes -------------------------------------------------------------------------------------
     def sync_nodes(self, nodes: Iterable[NodeAddress]) -> None:
@@ -160,7 +131,7 @@ class DispyEngine:
         are not up (dispy pings an explicit node once: a node started after the service would never be
         found), and lets go of the ones no longer listed: health and capacity stop counting them and
         dispy deallocates them (no new job goes there; the running ones finish)."""
-        fresh: list[NodeState] = []
+        fresh: list[DispyNodeState] = []
         nodes = list(nodes)
         with self._lock:
             listed = {(node.host, node.port) for node in nodes}
@@ -177,7 +148,7 @@ class DispyEngine:
                     if known.state in (NodeStateName.CONNECTING, NodeStateName.DOWN):
                         fresh.append(known)
                     continue
-                state = NodeState(node.name, node.host, node.port, ip=_resolve(node.host))
+                state = DispyNodeState(node.name, node.host, node.port, ip=_resolve(node.host))
                 self._nodes[(node.host, node.port)] = state
                 if state.ip is None:
                     self._refuse(state, f"cannot resolve {node.host!r}")
@@ -190,7 +161,7 @@ class DispyEngine:
         if fresh:
             self._connect(fresh)
 
-    def _release(self, state: NodeState) -> None:
+    def _release(self, state: DispyNodeState) -> None:
         """dispy stops sending jobs to the node (the ones running there finish); `allocate_node` takes it
         back if it is listed again. Deallocated rather than closed: dispy would not set a closed node up
         again for this client."""
@@ -203,11 +174,11 @@ class DispyEngine:
         if self._cluster is not None:
             self._cluster.deallocate_node(state.ip)
 
-    def _refuse(self, state: NodeState, message: str) -> None:
+    def _refuse(self, state: DispyNodeState, message: str) -> None:
         state.state, state.message, state.updated_at = NodeStateName.REFUSED, message, time.time()
         log.warning("dispy node %s (%s:%s) refused: %s", state.name, state.host, state.port, message)
 
-    def _connect(self, states: list[NodeState]) -> None:
+    def _connect(self, states: list[DispyNodeState]) -> None:
         targets = [(state.ip, state.port) for state in states]
         if self._cluster is not None:
             self._rediscover(targets)
@@ -314,7 +285,7 @@ class DispyEngine:
                     self._refuse(state, message)
         self._on_change()
 
-    def _states_for_ip(self, ip: str | None) -> list[NodeState]:
+    def _states_for_ip(self, ip: str | None) -> list[DispyNodeState]:
         return [state for state in self._nodes.values() if state.ip == ip]
 
     def _node_event(self, status: int, node: dispy.DispyNode) -> bool:
@@ -344,9 +315,9 @@ class DispyEngine:
             states = self._states_for_ip(ip)
         return states[0].name if states else ip
 
-    def nodes(self) -> list[NodeState]:
+    def nodes(self) -> list[DispyNodeState]:
         with self._lock:
-            return [NodeState(**asdict(state)) for state in self._nodes.values()]
+            return [DispyNodeState(**asdict(state)) for state in self._nodes.values()]
 
     def capacity(self) -> int:
         """CPUs of the nodes that are up: how many jobs can run at once."""
@@ -386,10 +357,12 @@ class DispyEngine:
             )
         )
 
-    def submit(self, key: str, *args: Any) -> None:
+    def submit(
+        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any]
+    ) -> None:
         if self._cluster is None:
             raise EngineError(self._error or "no dispy node is configured")
-        job = self._cluster.submit_job_id(key, *args)
+        job = self._cluster.submit_job_id(key, source, entry, chunk, context)
         if job is None:
             raise EngineError("dispy refused the job")
         with self._lock:

@@ -126,6 +126,8 @@ class Intake:
             self._write(batch)
 
     def _write(self, batch: list[Submission]) -> None:
+        """One transaction for the batch; a submission that fails alone is answered alone, and every
+        submission is answered (a future left unsettled would hang its request and shutdown)."""
         accepted: list[tuple[Submission, dict[str, Any]]] = []
         try:
             with store.write_lock, self._sessions() as session:
@@ -133,10 +135,13 @@ class Intake:
                     try:
                         if item.task.check is not None:
                             item.task.check(item.params, session, self._settings)
-                    except ApiError as exc:
+                        values = job_values(item.body, item.params)
+                    except Exception as exc:
+                        if not isinstance(exc, ApiError):
+                            log.exception("checking a submitted %s job failed", item.body.type)
                         item.loop.call_soon_threadsafe(_settle, item.future, None, exc)
                         continue
-                    accepted.append((item, job_values(item.body, item.params)))
+                    accepted.append((item, values))
                 if not accepted:
                     return
                 ids = (
@@ -145,7 +150,7 @@ class Intake:
                 session.commit()
         except Exception as exc:
             log.exception("writing %d submitted jobs failed", len(accepted))
-            for item, _values in accepted:
+            for item in batch:
                 item.loop.call_soon_threadsafe(_settle, item.future, None, exc)
             return
         jobs = [Job(id=job_id, **values) for (_item, values), job_id in zip(accepted, ids, strict=True)]

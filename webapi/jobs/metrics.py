@@ -1,4 +1,4 @@
-"""The jobs' Prometheus series (names agreed in brief/metrics.md), on the default registry."""
+"""The jobs' Prometheus series (listed in README.md, "Jobs"), on the default registry."""
 
 from __future__ import annotations
 

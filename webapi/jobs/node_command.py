@@ -1,19 +1,34 @@
-"""How a dispynode for this service is started: by `dispycluster node` and by `dispycluster up`."""
+"""How a dispynode for this service is started: by `dispycluster node` and by `dispycluster up`.
+
+The secret never goes on dispynode's command line (where `ps` shows it to every user): dispynode reads
+it from a configuration file, 0600 in the node's 0700 directory, written from dispynode's own
+`--save_config` output. The node drops the computation of a client that stopped pulsing after
+`ZOMBIE_MINUTES` (dispynode's default is an hour), so a service restarted after `kill -9` gets its
+nodes back within minutes.
+"""
 
 from __future__ import annotations
 
+import configparser
+import io
 import ipaddress
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from webapi.jobs.dispatch.engine_api import DEFAULT_NODE_PORT
+from webapi.private_files import private_dir, write_private
+
 if TYPE_CHECKING:
     from webapi.launcher import Child, UpOptions
 
-DEFAULT_NODE_PORT = 9701
+ZOMBIE_MINUTES = 1.0
+CONFIG_FILE = "dispynode.conf"
+
 DEFAULT_CLIENT_PORT = 9700
 
 
@@ -51,17 +66,34 @@ def dispynode_argv(
             "a node reachable from the network needs a secret: pass --secret or set "
             "DISPYCLUSTER_DISPY_SECRET (the service must use the same one)"
         )
+    if secret != secret.strip() or "\n" in secret or "\r" in secret:
+        raise NodeCommandError("the secret must be one line without leading or trailing spaces")
     argv = [sys.executable, str(dispynode_script()), "-p", str(port - 1), "--daemon", "--clean"]
-    argv += ["--dest_path_prefix", str(dest)]
+    argv += ["--dest_path_prefix", str(dest), "--zombie_interval", str(ZOMBIE_MINUTES)]
     if host:
         argv += ["-i", host]
-    if secret:
-        argv += ["-s", secret]
     if cpus is not None:
         argv += ["-c", str(cpus)]
     if name:
         argv += ["--name", name]
-    return argv
+    if not secret:
+        return argv
+    return [*argv[:2], "--config", str(_config_with_secret(argv, secret, dest))]
+
+
+def _config_with_secret(argv: list[str], secret: str, dest: Path) -> Path:
+    """dispynode's configuration for `argv`, with the secret added: the file dispynode `--config` reads."""
+    private_dir(dest)
+    path = dest / CONFIG_FILE
+    subprocess.run([*argv, "--save_config", str(path)], check=True, capture_output=True, timeout=60)
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(path)
+    # dispynode's configparser interpolates `%` on reading: doubled, it comes back as one.
+    config["DEFAULT"]["secret"] = secret.replace("%", "%%")
+    text = io.StringIO()
+    config.write(text)
+    write_private(path, text.getvalue())
+    return path
 
 
 def default_dest() -> Path:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from webapi.api_time import ApiTime
 from webapi.jobs.states import JobStatus
 
 
@@ -29,7 +30,7 @@ class JobCreate(BaseModel):
     type: str = Field(min_length=1, max_length=64, description="A name from GET /api/jobs/types.")
     parameters: dict[str, Any] = Field(default_factory=dict, description="Checked against the type's schema.")
     priority: int = Field(5, ge=1, le=10, description="Higher runs first; equal priorities run in order.")
-    scheduled_at: datetime | None = Field(None, description="Not dispatched before this time.")
+    scheduled_at: ApiTime | None = Field(None, description="Not dispatched before this time.")
     timeout_s: float | None = Field(None, gt=0, le=7 * 86400, description="Stopped on its node after this.")
     max_retries: int = Field(
         1, ge=0, le=10, description="Automatic new attempts after failed/timed_out/lost."
@@ -41,7 +42,7 @@ class JobChange(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     priority: int | None = Field(None, ge=1, le=10)
-    scheduled_at: datetime | None = None
+    scheduled_at: ApiTime | None = None
 
 
 class JobSummary(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import Integer, Row, bindparam, delete, func, insert, or_, select, update
@@ -190,11 +190,6 @@ def purge_finished(session: Session, before: datetime, limit: int = 1000) -> int
     session.execute(delete(JobLog).where(JobLog.job_id.in_(ids)))
     session.execute(delete(Job).where(Job.id.in_(ids)))
     return len(ids)
-
-
-def retry_at(now: datetime, attempts: int, base_s: float) -> datetime:
-    """Exponential backoff: base, 2x base, 4x base… capped at an hour."""
-    return now + timedelta(seconds=min(base_s * 2 ** max(attempts - 1, 0), 3600.0))
 
 
 def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: int) -> None:

@@ -1,4 +1,5 @@
-"""Plugs the jobs into the app: the dispatcher as a background service, the router, inventory nodes."""
+"""Plugs the jobs into the app: the dispatcher (with its dispy engine) as a background service, the
+router, inventory nodes."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from webapi.inventory.store import list_nodes
+from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatcher import JobDispatcher
-from webapi.jobs.engine import NodeAddress
+from webapi.jobs.engine import DispyEngine, EngineConfig
 from webapi.routers import jobs as jobs_router
 from webapi.runtime import Runtime
 
@@ -19,8 +21,9 @@ def inventory_nodes(session: Session) -> list[NodeAddress]:
 def install(app: FastAPI, runtime: Runtime) -> JobDispatcher:
     """`app.state.jobs` is the dispatcher; the cluster answers get job counts and each node's dispy side
     through `runtime.extensions`, and the dispatcher's `probe()` as a part of the service."""
+    engine = DispyEngine(EngineConfig.from_settings(runtime.settings))
     dispatcher = JobDispatcher(
-        runtime.settings, runtime.sessions, runtime.events, node_source=inventory_nodes
+        runtime.settings, runtime.sessions, runtime.events, engine, node_source=inventory_nodes
     )
     runtime.services.append(dispatcher)
     runtime.extensions.job_counts = dispatcher.job_counts

@@ -8,7 +8,6 @@ directly (`_json`): FastAPI would otherwise validate the returned model a second
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from webapi.api_time import ApiTime
 from webapi.errors import ErrorResponse
 from webapi.jobs import intake, service, store
 from webapi.jobs.dispatcher import JobDispatcher
@@ -37,6 +37,8 @@ _ERRORS = {404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}}
 T = TypeVar("T")
 # Job ids are `integer` keys, 32-bit on PostgreSQL: a larger number is a 422, not a database overflow.
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The job's id.")]
+# Offsets and log ids beyond a signed 64-bit integer cannot be bound by either database: a 422.
+MAX_BIGINT = 2**63 - 1
 
 
 def _json(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -66,10 +68,10 @@ async def list_jobs(
     type_: Annotated[str | None, Query(alias="type")] = None,
     node: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the job's name.")] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: ApiTime | None = None,
+    created_before: ApiTime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     order: Annotated[
         store.Order, Query(description="By creation time: desc (newest first) or asc.")
     ] = store.Order.DESC,
@@ -143,7 +145,7 @@ async def retry_job(job_id: JobId, request: Request) -> Response:
 async def job_logs(
     job_id: JobId,
     request: Request,
-    since: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Only lines after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Response:
     def logs(session: Session, _jobs: JobDispatcher) -> LogPage:

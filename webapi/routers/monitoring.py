@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from webapi.alerting import store as alert_store
+from webapi.api_time import ApiTime
 from webapi.deps import RuntimeDep, SessionDep
 from webapi.errors import ApiError, ErrorResponse
 from webapi.inventory import store as inventory
@@ -28,7 +29,7 @@ from webapi.services.monitoring import HistoryQuery, HistorySource
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
 NOT_FOUND = {404: {"model": ErrorResponse, "description": "Unknown node"}}
-Moment = Annotated[datetime | None, Query(description="ISO 8601 time (or unix seconds)")]
+Moment = Annotated[ApiTime | None, Query(description="ISO 8601 time (or unix seconds)")]
 
 
 def _epoch(moment: datetime | None) -> float | None:
@@ -103,8 +104,10 @@ def export_history(
     node: str | None = None,
 ) -> StreamingResponse:
     """The stored history as a file download."""
-    end = _epoch(until) or now(runtime)
-    start = _epoch(since) or end - 86400
+    end = _epoch(until)
+    end = now(runtime) if end is None else end
+    start = _epoch(since)
+    start = end - 86400 if start is None else start
     if start >= end:
         raise ApiError(422, "`since` must be before `until`")
     if node is not None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from webapi.api_time import ApiTime
+
+# Alertmanager's "no end yet": Go's zero time.
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
 class WebhookAlert(BaseModel):
@@ -14,10 +18,15 @@ class WebhookAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    starts_at: datetime = Field(alias="startsAt")
-    ends_at: datetime | None = Field(None, alias="endsAt")
+    starts_at: ApiTime = Field(alias="startsAt")
+    ends_at: ApiTime | None = Field(None, alias="endsAt")
     fingerprint: str = Field(min_length=1, max_length=128)
     generator_url: str | None = Field(None, alias="generatorURL")
+
+    @field_validator("ends_at", mode="before")
+    @classmethod
+    def _no_end(cls, value: object) -> object:
+        return None if value == GO_ZERO_TIME else value
 
 
 class WebhookPayload(BaseModel):

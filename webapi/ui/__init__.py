@@ -1,7 +1,7 @@
 """The web interface: server-rendered pages, their JavaScript modules and CSS, and the EN/FR catalogs.
 
-`install_ui(app)` adds the page routes and the static files (the plotly bundle comes from the installed
-plotly package, never from a CDN).
+`install_ui(app)` adds the page routes and the static files (the chart library is vendored under
+webapi/ui/vendor/, never loaded from a CDN).
 """
 
 from __future__ import annotations

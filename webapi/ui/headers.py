@@ -4,29 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-# Scripts only from the service itself: no inline script, no eval. Plotly sets inline styles on the
-# SVG it draws, hence 'unsafe-inline' for styles only.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-
-ASSET_HEADERS = {"X-Content-Type-Options": "nosniff"}
-PAGE_HEADERS = {
-    **ASSET_HEADERS,
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
+from webapi.http_headers import ASSET_HEADERS, PAGE_HEADERS
 
 
 def secure_page(response: Response) -> Response:

@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 
 from webapi.deps import RuntimeDep
 from webapi.errors import ApiError
+from webapi.jobs.states import JobStatus
+from webapi.ui.assets import module_graph, plotly_asset
 from webapi.ui.grafana import dashboard_links
 from webapi.ui.headers import secure_page
 from webapi.ui.i18n import LANG_COOKIE, choose_language, languages, translator
@@ -37,6 +39,11 @@ def _render(
             "t": translator(language),
             "section": section,
             "grafana": dashboard_links(runtime.settings.grafana_url),
+            "plotly_url": plotly_asset().url,
+            "page_script": f"/static/js/pages/{Path(template).stem}.js",
+            "modules": module_graph(f"pages/{Path(template).stem}.js"),
+            # Where the language switch comes back to: this page with its filters.
+            "here": f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
             **context,
         },
     )
@@ -50,7 +57,7 @@ def dashboard(request: Request, runtime: RuntimeDep) -> HTMLResponse:
 
 @router.get("/jobs")
 def jobs(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return _render(request, runtime, "jobs.html", "jobs")
+    return _render(request, runtime, "jobs.html", "jobs", statuses=[status.value for status in JobStatus])
 
 
 @router.get("/jobs/{job_id}")

@@ -44,9 +44,12 @@ def test_x86_every_interface_even_those_netdev_excludes():
     ).collect()
     got = samples(families)
     assert set(types(families).values()) == {"gauge"}
+    # bond0 and its second slave eno2 are listed; `bonding_masters` beside them is a file, not an interface.
     assert {labels[0][1]: v for (name, labels), v in got.items() if name == "node_network_up"} == {
+        "bond0": 1.0,
         "docker0": 0.0,
         "eno1": 1.0,
+        "eno2": 0.0,
         "lo": 0.0,
     }
     assert got[key("node_network_mtu_bytes", device="eno1")] == 9000.0

@@ -104,3 +104,40 @@ def test_stopping_an_exporter_turns_its_node_offline_and_back_online(tmp_path):
         with exporters["stock"].run():
             wait_until(lambda: status("stock") == "online", timeout=30)
         assert status("ours") == "online"
+
+
+def test_exporter_pages_are_parsed_off_the_event_loop(tmp_path, monkeypatch):
+    """A large page takes a while to parse: on the event loop it would stall every API answer."""
+    import threading
+
+    from webapi.collection import service as service_module
+
+    exporter = our_exporter(tmp_path)
+    runtime = Runtime.from_settings(load_settings(data_dir=tmp_path))
+    migrate.upgrade(runtime.engine)
+    collector = Collector(runtime)
+    runtime.collector = collector
+    with runtime.sessions() as session:
+        store.create_node(session, NodeSpec(name="n1", address="127.0.0.1", exporter=exporter.address))
+    parsed_in: list[threading.Thread] = []
+    real = service_module.parse_result
+
+    def spy(result, ts):
+        parsed_in.append(threading.current_thread())
+        return real(result, ts)
+
+    monkeypatch.setattr(service_module, "parse_result", spy)
+
+    async def scenario() -> threading.Thread:
+        await collector.start()
+        try:
+            outcome = await collector.collect()
+            assert outcome.succeeded == 1, outcome
+        finally:
+            await collector.stop()
+        return threading.current_thread()
+
+    with exporter.run():
+        loop_thread = asyncio.run(scenario())
+    assert parsed_in and all(thread is not loop_thread for thread in parsed_in)
+    runtime.engine.dispose()

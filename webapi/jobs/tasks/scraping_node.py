@@ -48,12 +48,61 @@ class PageParser(HTMLParser):
             self.title += data
 
 
+# IPv6 ranges that carry an IPv4 address (RFC 6052 NAT64, its local-use /48, RFC 1933 IPv4-compatible):
+# the embedded address is where a packet ends up, so it is the one judged.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside a mapped, 6to4, NAT64 or IPv4-compatible IPv6 address."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _IPV4_COMPATIBLE or any(address in network for network in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        return inner is None or is_public(inner)
+    return True
+
+
+def _allow_entry(entry: str) -> tuple[str, int | None]:
+    """`host`, `host:port`, `[v6]` or `[v6]:port` → (host, port or None)."""
+    entry = entry.strip().lower()
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    host, colon, port = entry.rpartition(":")
+    if colon and port.isdigit() and ":" not in host:
+        return host, int(port)
+    return entry, None
+
+
 class Policy:
-    """Which targets may be fetched: http(s) only; private ranges only when the operator allows them."""
+    """Which targets may be fetched: http(s) only; private ranges only when the operator allows them.
+
+    An allow-list entry `host:port` allows that port; a bare `host` only the scheme's default port.
+    """
 
     def __init__(self, context: dict) -> None:
         self.allow_private = bool(context.get("allow_private"))
-        self.allow_hosts = {h.lower() for h in context.get("allow_hosts", [])}
+        self.allow_hosts = {_allow_entry(entry) for entry in context.get("allow_hosts", [])}
+
+    def _allowed(self, host: str, port: int | None, scheme: str) -> bool:
+        default = DEFAULT_PORTS[scheme]
+        effective = port or default
+        return (host, effective) in self.allow_hosts or (
+            effective == default and (host, None) in self.allow_hosts
+        )
 
     def check(self, url: str) -> None:
         parts = urllib.parse.urlsplit(url)
@@ -64,15 +113,19 @@ class Policy:
         host = (parts.hostname or "").lower()
         if not host:
             raise RefusedTargetError("URL without a host")
-        if self.allow_private or host in self.allow_hosts:
+        try:
+            port = parts.port
+        except ValueError:
+            raise RefusedTargetError("URL with an invalid port") from None
+        if self.allow_private or self._allowed(host, port, parts.scheme):
             return
         try:
-            infos = socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
         except socket.gaierror as exc:
             raise RefusedTargetError(f"cannot resolve {host}: {exc}") from None
         for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global or address.is_multicast:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if not is_public(address):
                 raise RefusedTargetError(
                     f"{host} resolves to {address}, a loopback/private/link-local address; "
                     "the operator must allow it (DISPYCLUSTER_SCRAPE_ALLOW_PRIVATE or the allow-list)"

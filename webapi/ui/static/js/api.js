@@ -42,7 +42,15 @@ export function showBanner(message) {
   banner.hidden = false;
 }
 
-// Shows an unexpected failure instead of leaving the page half drawn.
+export function clearBanner() {
+  const banner = byId("banner");
+  banner.hidden = true;
+  banner.textContent = "";
+}
+
+// Shows an unexpected failure instead of leaving the page half drawn. fetch() rejects with a TypeError
+// (in the browser's own words) when the service does not answer at all.
 export function reportError(error) {
-  showBanner(`${t("error.load")}: ${error.message}`);
+  const reason = error instanceof TypeError ? t("error.unreachable") : error.message;
+  showBanner(`${t("error.load")}: ${reason}`);
 }

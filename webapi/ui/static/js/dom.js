@@ -20,6 +20,15 @@ function asNode(child) {
 
 export function replaceChildren(parent, children) {
   parent.replaceChildren(...children.map(asNode));
+  if (parent.tagName === "TBODY") labelCells(parent);
+}
+
+// On a phone a `.stack` table shows each row as a card: every cell carries its column's name.
+export function labelCells(tbody) {
+  const table = tbody.closest("table.stack");
+  if (!table) return;
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const tr of tbody.rows) [...tr.cells].forEach((td, index) => heads[index] && (td.dataset.label = heads[index]));
 }
 
 export function byId(id) {
@@ -55,7 +64,7 @@ export function bytes(value, suffix = "") {
     scaled /= 1024;
     unit += 1;
   }
-  return `${number(scaled)} ${UNITS[unit]}${suffix}`;
+  return `${number(scaled)} ${tOr(`unit.${UNITS[unit]}`, UNITS[unit])}${suffix}`;
 }
 
 export function rate(value) {
@@ -72,6 +81,13 @@ export function duration(seconds) {
   if (hours) return `${hours} ${t("unit.h")} ${minutes} ${t("unit.min")}`;
   if (minutes) return `${minutes} ${t("unit.min")}`;
   return `${s} ${t("unit.s")}`;
+}
+
+// How long a job ran: from its start to its end, or to now while it runs ("—" before it started).
+export function jobRunTime(job) {
+  if (!job?.started_at) return "—";
+  const end = job.finished_at ? Date.parse(job.finished_at) : Date.now();
+  return duration(Math.max(0, (end - Date.parse(job.started_at)) / 1000));
 }
 
 // Times come as ISO-8601 strings (jobs) or Unix seconds (metrics, alerts).

@@ -15,3 +15,12 @@ export function t(key, vars = {}) {
 export function tOr(key, fallback) {
   return key in catalog ? catalog[key] : fallback;
 }
+
+// The language switch comes back to this page as it is now (filters the page put in its URL included).
+for (const link of document.querySelectorAll(".langs a[hreflang]")) {
+  link.addEventListener("click", () => {
+    const target = new URL(link.href);
+    target.searchParams.set("next", `${location.pathname}${location.search}${location.hash}`);
+    link.href = target.toString();
+  });
+}

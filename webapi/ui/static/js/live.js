@@ -1,12 +1,18 @@
-// The /ws live feed: typed messages to handlers, an indicator in the navigation, reconnection with
-// backoff, and a refresh from the REST API after each reconnection (messages may have been missed).
+// The /ws live feed: typed messages to handlers, an indicator in the navigation, reconnection, and a
+// refresh from the REST API after each reconnection (messages may have been missed). While the feed is
+// down the page greys what it keeps live (it may be stale) and offers "Retry now"; once live again the
+// error banners go. Retries stay at most ~2 s apart, so a restarted service is found again quickly.
+import { clearBanner } from "./api.js";
 import { byId } from "./dom.js";
 import { t } from "./i18n.js";
 
+const RETRY_MS = [250, 500, 1000, 1500];
 const handlers = new Map();
 const refreshers = [];
 let attempts = 0;
 let connectedOnce = false;
+let socket = null;
+let timer = null;
 
 export function on(type, handler) {
   if (!handlers.has(type)) handlers.set(type, []);
@@ -22,13 +28,25 @@ function show(state) {
   indicator.dataset.state = state;
   indicator.textContent = t(`live.${state}`);
   indicator.title = state === "disconnected" ? t("live.retrying") : "";
+  document.body.dataset.live = state;
+  byId("live-retry").hidden = state !== "disconnected";
+}
+
+function scheduleRetry() {
+  // Jittered so that many open pages do not all knock at the same instant.
+  const delay = RETRY_MS[Math.min(attempts, RETRY_MS.length - 1)] * (0.75 + Math.random() / 2);
+  attempts += 1;
+  clearTimeout(timer);
+  timer = setTimeout(connect, delay);
 }
 
 function connect() {
+  clearTimeout(timer);
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  socket = new WebSocket(`${scheme}://${location.host}/ws`);
   socket.addEventListener("open", () => {
     show("connected");
+    clearBanner();
     attempts = 0;
     if (connectedOnce) refreshers.forEach((refresh) => refresh());
     connectedOnce = true;
@@ -44,14 +62,16 @@ function connect() {
   });
   socket.addEventListener("close", () => {
     show("disconnected");
-    // Exponential backoff with jitter, capped at 30 s; the first retry is quick.
-    const delay = Math.min(30000, 500 * 2 ** attempts) * (0.75 + Math.random() / 2);
-    attempts += 1;
-    setTimeout(connect, delay);
+    scheduleRetry();
   });
 }
 
 export function startLive() {
   show("connecting");
+  byId("live-retry").addEventListener("click", () => {
+    if (socket?.readyState === WebSocket.CONNECTING) return;
+    attempts = 0;
+    connect();
+  });
   connect();
 }

@@ -1,8 +1,9 @@
 // One job: details, progress, result, error, logs tailing live; cancel, retry and priority change.
 import { api, reportError } from "../api.js";
-import { byId, coalesce, el, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
+import { byId, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
 import { t } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
+import { jobErrorText, typeTitle } from "../wording.js";
 
 const jobId = document.body.dataset.jobId;
 const base = `/api/jobs/${encodeURIComponent(jobId)}`;
@@ -22,12 +23,13 @@ function render() {
   setBadge("job-status", job.status);
   const progress = Math.max(0, Math.min(100, job.progress ?? 0));
   byId("job-progress-bar").style.width = `${progress}%`;
+  byId("job-progress").setAttribute("aria-valuenow", String(progress));
   // The last progress message ("running as pid …") describes a running attempt: stale once the job ended.
   const message = job.finished_at ? null : job.progress_message;
   setText("job-progress-text", [`${number(progress, 0)} %`, message].filter(Boolean).join(" — "));
   replaceChildren(byId("job-details"), [
     ...detail(t("col.id"), String(job.id)),
-    ...detail(t("col.type"), job.type),
+    ...detail(t("col.type"), typeTitle(job.type)),
     ...detail(t("col.node"), job.node ?? "—"),
     ...detail(t("col.priority"), String(job.priority)),
     ...detail(t("jobs.attempts"), `${job.attempts ?? 0} / ${1 + (job.max_retries ?? 0)}`),
@@ -36,11 +38,12 @@ function render() {
     ...detail(t("field.scheduled_at"), timeEl(job.scheduled_at)),
     ...detail(t("jobs.started"), timeEl(job.started_at)),
     ...detail(t("jobs.finished"), timeEl(job.finished_at)),
+    ...detail(t("col.duration"), el("span", { id: "job-elapsed", text: jobRunTime(job) })),
   ]);
   setText("job-parameters", pretty(job.parameters));
   setText("job-result", pretty(job.result));
   byId("job-error-section").hidden = !job.error;
-  setText("job-error", job.error ?? "");
+  setText("job-error", jobErrorText(job.error) ?? "");
   byId("job-cancel").hidden = !CANCELLABLE.has(job.status) || job.cancel_requested === true;
   byId("job-retry").hidden = !RETRYABLE.has(job.status);
   byId("priority-form").hidden = job.status !== "queued";
@@ -98,6 +101,9 @@ onReconnect(() => {
   loadJob().catch(reportError);
   tailLogs();
 });
+setInterval(() => {
+  if (job?.started_at && !job.finished_at && byId("job-elapsed")) setText("job-elapsed", jobRunTime(job));
+}, 1000);
 // Log lines have no live message of their own: poll while the job may still write some.
 setInterval(() => {
   if (job && CANCELLABLE.has(job.status)) tailLogs();

@@ -4,6 +4,7 @@ import { badge, byId, coalesce, el, number, replaceChildren, timeEl } from "../d
 import { t } from "../i18n.js";
 import { drawHistory, RANGES, rangeButtons } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
+import { alertText } from "../wording.js";
 
 let range = "1h";
 const scope = byId("scope");
@@ -37,7 +38,7 @@ async function loadAlerts() {
       el("td", { text: alert.name }),
       el("td", {}, badge(alert.severity)),
       el("td", { text: alert.node ?? "—" }),
-      el("td", { text: alert.summary, title: alert.description }),
+      el("td", { text: alertText(alert.summary), title: alert.description }),
       el("td", {}, timeEl(alert.starts_at)),
       el("td", { text: alert.source }),
     ),
@@ -75,12 +76,12 @@ async function loadCollection() {
   replaceChildren(byId("targets"), rows);
 }
 
+// The light answers first; the history (the heaviest query, for every node) once they are on screen,
+// so it does not hold them up.
 function loadAll() {
   updateExports();
-  loadNodes().catch(reportError);
-  loadCharts().catch(reportError);
-  loadAlerts().catch(reportError);
-  loadCollection().catch(reportError);
+  const light = [loadNodes(), loadAlerts(), loadCollection()].map((load) => load.catch(reportError));
+  Promise.all(light).then(() => loadCharts().catch(reportError));
 }
 
 rangeButtons(byId("ranges"), range, (chosen) => {

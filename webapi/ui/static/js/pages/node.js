@@ -6,6 +6,7 @@ import { drawHistory, rangeButtons } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { fillNodeForm, submitNodeForm } from "../nodeform.js";
 import { nodeFacts, powerBadges } from "../nodeview.js";
+import { reasonText } from "../wording.js";
 
 const name = document.body.dataset.nodeName;
 const base = `/api/cluster/nodes/${encodeURIComponent(name)}`;
@@ -27,7 +28,7 @@ function renderSummary(summary) {
     el("dt", { text: t("field.dispy_port") }), el("dd", { text: node.dispy_port ?? "—" }),
     el("dt", { text: t("field.labels") }), el("dd", { text: Object.entries(node.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "—" }),
     el("dt", { text: t("nodes.last_seen") }), el("dd", {}, timeEl(node.last_seen)),
-    ...(node.reason ? [el("dt", { text: t("nodes.reason") }), el("dd", { text: node.reason })] : []),
+    ...(node.reason ? [el("dt", { text: t("nodes.reason") }), el("dd", { text: reasonText(node.reason) })] : []),
     ...facts,
   ]);
 }

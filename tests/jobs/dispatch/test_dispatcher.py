@@ -1,0 +1,339 @@
+"""Every branch of the dispatcher's step, with the in-memory engine: claims, updates, ends, retries,
+stops, refusals, merges, and the start-up recovery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prometheus_client import REGISTRY
+from sqlalchemy import update
+
+from tests.jobs.dispatch.conftest import Harness
+from webapi.jobs import store
+from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
+from webapi.jobs.dispatch.engine_api import UpdateKind
+from webapi.jobs.dispatch.flights import STOP_GRACE_S
+from webapi.jobs.models import Job
+
+
+def test_a_job_is_claimed_run_and_succeeds(harness: Harness):
+    engine = harness.engine
+    engine.node("n1", cpus=1)
+    job_id = harness.add_job("echo", {"text": "abc"})
+    harness.dispatcher.step()
+    # Committed as dispatched before the engine saw it, with the task's module, entry and context.
+    assert harness.job(job_id).status == "dispatched"
+    [sent] = engine.submitted
+    assert sent.key == f"{job_id}/1/0" and sent.entry == "run" and "def run(" in sent.source
+    assert sent.chunk == {"text": "abc"} and sent.context == {"limit": harness.settings.job_log_limit}
+
+    engine.run(sent.key, node="n1")
+    harness.dispatcher.step()
+    running = harness.job(job_id)
+    assert (running.status, running.node) == ("running", "n1") and running.started_at is not None
+
+    engine.finish(sent.key, {"reversed": "cba"}, stdout="out 1\nout 2", stderr="warning")
+    assert harness.dispatcher.step() is False  # nothing more is out
+    done = harness.job(job_id)
+    assert (done.status, done.result, done.progress, done.error) == (
+        "succeeded",
+        {"reversed": "cba"},
+        100.0,
+        None,
+    )
+    assert harness.logs(job_id) == [("stdout", "out 1"), ("stdout", "out 2"), ("stderr", "warning")]
+    ended = REGISTRY.get_sample_value(
+        "dispycluster_jobs_total", {"type": "echo", "status": "succeeded", "node": "n1"}
+    )
+    assert ended is not None and ended >= 1
+
+
+def test_jobs_wait_while_no_node_has_room_and_go_when_one_comes_up(harness: Harness):
+    first, second = harness.add_job(), harness.add_job()
+    harness.dispatcher.step()
+    assert harness.engine.submitted == [] and harness.job(first).status == "queued"
+    harness.engine.node("n1", cpus=1)  # two chunks per CPU (jobs_per_cpu)
+    harness.dispatcher.step()
+    assert harness.engine.submitted_keys() == [f"{first}/1/0", f"{second}/1/0"]
+    third = harness.add_job()
+    harness.dispatcher.step()
+    assert harness.job(third).status == "queued"
+
+
+def test_higher_priority_is_claimed_first(harness: Harness):
+    harness.engine.node("n1", cpus=1)
+    low = harness.add_job(priority=1)
+    harness.add_job(priority=1)
+    high = harness.add_job(priority=9)
+    harness.dispatcher.step()
+    assert harness.engine.submitted_keys() == [f"{high}/1/0", f"{low}/1/0"]
+
+
+def test_a_full_claim_looks_again_at_once_and_a_scheduled_job_is_found_by_the_periodic_scan(harness: Harness):
+    harness.engine.node("n1", cpus=1)
+    later = harness.add_job(scheduled_at=store.utcnow() + timedelta(hours=1))
+    harness.dispatcher.step()
+    assert harness.engine.submitted == []
+    # Its time comes (moved in the table): nothing said a job may be due, so only the next scan finds it.
+    with harness.runtime.sessions() as session:
+        session.execute(
+            update(Job).where(Job.id == later).values(scheduled_at=store.utcnow() - timedelta(seconds=1))
+        )
+        session.commit()
+    harness.dispatcher.step()
+    assert harness.engine.submitted == []
+    harness.clock.advance(SCAN_INTERVAL_S)
+    harness.dispatcher.step()
+    assert harness.engine.submitted_keys() == [f"{later}/1/0"]
+
+
+def test_a_job_the_engine_does_not_take_fails_with_the_reason(harness: Harness):
+    """dispy answers None to `submit_job_id` (the dispy engine then raises EngineError): the job fails."""
+    harness.engine.node("n1")
+    harness.engine.refusal = "dispy refused the job"
+    job_id = harness.add_job()
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("failed", "dispy refused the job: dispy refused the job")
+    assert len(harness.dispatcher.flights) == 0
+
+
+def test_a_refused_job_with_attempts_left_is_queued_again_after_the_backoff(harness: Harness):
+    harness.engine.node("n1")
+    harness.engine.refusal = "no dispy node is configured"
+    job_id = harness.add_job(max_retries=1)
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.attempts, job.error) == (
+        "queued",
+        1,
+        "dispy refused the job: no dispy node is configured",
+    )
+    wait = (job.scheduled_at - store.utcnow()).total_seconds()
+    assert 8 < wait <= harness.settings.job_retry_backoff_s
+    assert any("retrying at" in text for _stream, text in harness.logs(job_id))
+
+
+def test_a_task_type_no_longer_installed_fails_the_job(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job("uninstalled")
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("failed", "task type 'uninstalled' is no longer installed")
+    assert harness.engine.submitted == []
+
+
+def test_a_job_whose_parameters_no_longer_fit_fails_before_the_engine(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job("split", {"parts": -1})
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("failed", "could not prepare the job: parts must not be negative")
+    assert harness.engine.submitted == []
+
+
+def test_a_job_with_no_chunk_succeeds_with_the_merge_of_nothing(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job("split", {"parts": 0})
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.result) == ("succeeded", 0) and harness.engine.submitted == []
+
+
+def test_chunks_run_apart_and_their_results_are_merged(harness: Harness):
+    harness.engine.node("n1", cpus=2)
+    job_id = harness.add_job("split", {"parts": 3})
+    harness.dispatcher.step()
+    keys = harness.engine.submitted_keys()
+    assert keys == [f"{job_id}/1/{i}" for i in range(3)]
+    assert [s.chunk for s in harness.engine.submitted] == [{"part": 0}, {"part": 1}, {"part": 2}]
+    harness.engine.run(keys[1], node="n2")
+    harness.engine.report(keys[1], UpdateKind.PROGRESS, "n2", result={"progress": 10, "message": "ignored"})
+    harness.engine.finish(keys[1], 20, node="n2", stdout="b")
+    assert harness.dispatcher.step() is True  # updates applied, the job is still out
+    job = harness.job(job_id)
+    assert (job.status, job.node, job.progress, job.progress_message) == (
+        "running",
+        "n2",
+        33.3,
+        "1 of 3 chunks done",
+    )
+    harness.engine.run(keys[0], node="n1")  # the job already runs: only logged
+    harness.engine.finish(keys[0], 10, stdout="a")
+    harness.engine.finish(keys[2], 30)
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.node, job.result, job.progress) == ("succeeded", "n2", 60, 100.0)
+    assert harness.logs(job_id) == [
+        ("service", "chunk 1 running on n2"),
+        ("stdout", "[chunk 1] b"),
+        ("service", "chunk 0 running on n1"),
+        ("stdout", "[chunk 0] a"),
+    ]
+
+
+def test_a_failed_merge_fails_the_job(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job("split", {"parts": 2, "fail_merge": True})
+    harness.dispatcher.step()
+    for key in harness.engine.submitted_keys():
+        harness.engine.finish(key, 1)
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("failed", "merging the results failed: the parts do not fit")
+
+
+def test_a_failed_chunk_ends_the_attempt_and_the_others_are_cancelled_then_ignored(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job("split", {"parts": 3}, max_retries=1)
+    harness.dispatcher.step()
+    keys = harness.engine.submitted_keys()
+    reply = {"ok": False, "error": "exit code 2", "traceback": "Traceback: boom"}
+    harness.engine.report(keys[0], UpdateKind.FINISHED, result=reply, stderr="oops")
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.attempts) == ("queued", 1)  # failed, then queued again: one retry allowed
+    assert sorted(harness.engine.cancelled) == sorted(keys[1:])
+    [out, traceback, retry] = harness.logs(job_id)
+    assert (out, traceback) == (("stderr", "[chunk 0] oops"), ("stderr", "Traceback: boom"))
+    assert retry[1].startswith("failed: exit code 2; retrying at")
+    # A late end of the first attempt changes nothing.
+    harness.engine.finish(keys[1], 5)
+    harness.dispatcher.step()
+    assert harness.job(job_id).status == "queued"
+
+
+def test_what_a_finished_reply_says_decides_the_end(harness: Harness):
+    harness.engine.node("n1", cpus=4)
+    timed, odd = harness.add_job(), harness.add_job()
+    harness.dispatcher.step()
+    harness.engine.report(
+        f"{timed}/1/0", UpdateKind.FINISHED, result={"ok": False, "timed_out": True, "error": "killed"}
+    )
+    harness.engine.report(f"{odd}/1/0", UpdateKind.FINISHED, result="not a dict")
+    harness.dispatcher.step()
+    assert (harness.job(timed).status, harness.job(timed).error) == ("timed_out", "killed")
+    assert (harness.job(odd).status, harness.job(odd).error) == ("failed", "unexpected reply 'not a dict'")
+
+
+def test_terminated_on_the_node_without_a_stop_is_a_failure(harness: Harness):
+    harness.engine.node("n1")
+    with_reason, without = harness.add_job(), harness.add_job()
+    harness.dispatcher.step()
+    harness.engine.report(f"{with_reason}/1/0", UpdateKind.TERMINATED, exception="MemoryError")
+    harness.engine.report(f"{without}/1/0", UpdateKind.TERMINATED)
+    harness.dispatcher.step()
+    assert harness.job(with_reason).error == "MemoryError"
+    assert (harness.job(without).status, harness.job(without).error) == ("failed", "terminated on the node")
+
+
+def test_a_node_that_stops_answering_loses_the_job_which_runs_again_as_a_new_attempt(harness: Harness):
+    harness.settings.job_retry_backoff_s = 0.0
+    harness.engine.node("n1")
+    job_id = harness.add_job(max_retries=1)
+    harness.dispatcher.step()
+    harness.engine.run(f"{job_id}/1/0")
+    harness.engine.report(f"{job_id}/1/0", UpdateKind.ABANDONED, node="n1")
+    harness.dispatcher.step()
+    # Due at once (no backoff here), but queued again after that step's claim: the next scan takes it.
+    harness.clock.advance(SCAN_INTERVAL_S)
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.attempts, job.node) == ("dispatched", 2, None)
+    assert harness.engine.submitted_keys()[-1] == f"{job_id}/2/0"
+    assert any(
+        text.startswith("lost: node n1 stopped answering; retrying at") for _s, text in harness.logs(job_id)
+    )
+    # The lost attempt's late result does not touch the new one.
+    harness.engine.finish(f"{job_id}/1/0", "late")
+    harness.dispatcher.step()
+    assert harness.job(job_id).status == "dispatched"
+
+
+def test_progress_of_a_one_chunk_job_is_clamped_and_logged(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job()
+    harness.dispatcher.step()
+    key = f"{job_id}/1/0"
+    harness.engine.report(key, UpdateKind.PROGRESS, result={"progress": 150, "message": "x" * 600})
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert job.progress == 100.0 and job.progress_message == "x" * 500
+    harness.engine.report(key, UpdateKind.PROGRESS, result={"progress": -5})
+    harness.engine.report(key, UpdateKind.PROGRESS, result="not a report")
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.progress, job.progress_message) == (0.0, None)
+    assert harness.logs(job_id) == [("progress", "x" * 500)]
+
+
+def test_cancel_stops_the_chunks_and_the_confirmed_stop_is_not_retried(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job(max_retries=3)
+    harness.dispatcher.step()
+    key = f"{job_id}/1/0"
+    harness.engine.run(key)
+    harness.dispatcher.request_cancel(job_id)
+    harness.dispatcher.request_cancel(job_id)  # asked twice: one stop
+    harness.dispatcher.request_cancel(99999)  # not out: nothing to stop
+    harness.dispatcher.step()
+    assert harness.engine.cancelled == [key]
+    harness.engine.report(key, UpdateKind.CANCELLED)
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("cancelled", "cancelled on request")
+
+
+def test_a_stop_the_node_never_confirms_ends_the_job_after_the_grace(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job()
+    harness.dispatcher.step()
+    harness.dispatcher.request_cancel(job_id)
+    harness.dispatcher.step()
+    harness.clock.advance(STOP_GRACE_S)
+    harness.dispatcher.step()
+    assert harness.job(job_id).status == "dispatched"
+    harness.clock.advance(0.1)
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("cancelled", "cancelled on request (the node did not confirm)")
+
+
+def test_a_job_past_its_timeout_is_stopped_as_timed_out(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job(timeout_s=5.0)
+    harness.dispatcher.step()
+    key = f"{job_id}/1/0"
+    harness.engine.run(key)
+    harness.dispatcher.step()
+    harness.clock.advance(4.9)
+    harness.dispatcher.step()
+    assert harness.engine.cancelled == []
+    harness.clock.advance(0.1)
+    harness.dispatcher.step()
+    assert harness.engine.cancelled == [key]
+    harness.engine.report(key, UpdateKind.TERMINATED, exception="KeyboardInterrupt")
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.error) == ("timed_out", "stopped: ran past its timeout_s")
+
+
+def test_a_job_dispatched_but_not_yet_running_has_no_deadline(harness: Harness):
+    harness.engine.node("n1")
+    harness.add_job(timeout_s=1.0)
+    harness.dispatcher.step()
+    harness.clock.advance(60)
+    harness.dispatcher.step()
+    assert harness.engine.cancelled == []
+
+
+def test_start_up_marks_jobs_left_active_lost(harness: Harness):
+    queued, active = harness.add_job(), harness.add_job()
+    with harness.runtime.sessions() as session:
+        session.execute(update(Job).where(Job.id == active).values(status="running", attempts=1))
+        session.commit()
+    harness.dispatcher.recover()
+    job = harness.job(active)
+    assert (job.status, job.error) == ("lost", "the service stopped while the job was active")
+    assert harness.logs(active) == [("service", "the service restarted while this job was active")]
+    assert harness.job(queued).status == "queued"

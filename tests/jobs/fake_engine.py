@@ -1,0 +1,125 @@
+"""An in-memory `Engine` for the dispatcher's unit tests: nothing runs; the test says what each job does.
+
+It follows the contract of `webapi.jobs.dispatch.engine_api.Engine` as the dispy engine does: a job it
+does not take raises `EngineError`, an update carries the key given at submission, `cancel` of a job it
+no longer holds answers False.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapi.jobs.dispatch.engine_api import (
+    ENDED,
+    DispyNodeState,
+    EngineError,
+    JobUpdate,
+    NodeAddress,
+    NodeStateName,
+    UpdateKind,
+)
+
+
+@dataclass
+class Submission:
+    key: str
+    source: str
+    entry: str
+    chunk: dict[str, Any]
+    context: dict[str, Any]
+
+
+@dataclass
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class FakeEngine:
+    clock: Callable[[], float]
+    route: str = "in memory (test)"
+    error: str | None = None
+    # Why the next submissions are refused (None: they are taken).
+    refusal: str | None = None
+    held: dict[str, Submission] = field(default_factory=dict)
+    submitted: list[Submission] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    synced: list[list[NodeAddress]] = field(default_factory=list)
+    closed: bool = False
+    _nodes: dict[str, DispyNodeState] = field(default_factory=dict)
+    _on_update: Callable[[JobUpdate], None] | None = None
+    _on_change: Callable[[], None] | None = None
+    _on_node_up: Callable[[str], None] | None = None
+
+    # -- the Engine protocol ------------------------------------------------------------------------
+    def listen(
+        self,
+        on_update: Callable[[JobUpdate], None],
+        on_change: Callable[[], None],
+        on_node_up: Callable[[str], None],
+    ) -> None:
+        self._on_update, self._on_change, self._on_node_up = on_update, on_change, on_node_up
+
+    def sync_nodes(self, nodes: Iterable[NodeAddress]) -> None:
+        self.synced.append(list(nodes))
+
+    def nodes(self) -> list[DispyNodeState]:
+        return [DispyNodeState(**vars(state)) for state in self._nodes.values()]
+
+    def capacity(self) -> int:
+        return sum(s.cpus or 0 for s in self._nodes.values() if s.state == NodeStateName.UP)
+
+    def submit(
+        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        if self.refusal is not None:
+            raise EngineError(self.refusal)
+        submission = Submission(key, source, entry, chunk, context)
+        self.held[key] = submission
+        self.submitted.append(submission)
+
+    def cancel(self, key: str) -> bool:
+        self.cancelled.append(key)
+        return key in self.held
+
+    def close(self) -> None:
+        self.closed = True
+
+    # -- what the test makes happen --------------------------------------------------------------------
+    def node(
+        self, name: str, cpus: int = 2, state: NodeStateName = NodeStateName.UP, message: str | None = None
+    ) -> None:
+        """A node as the engine would see it; one coming up is announced as the dispy engine does."""
+        self._nodes[name] = DispyNodeState(
+            name, name, 9701, "127.0.0.1", state, message, cpus, 0, 0, self.clock()
+        )
+        if state == NodeStateName.UP and self._on_node_up is not None:
+            self._on_node_up(name)
+        if self._on_change is not None:
+            self._on_change()
+
+    def report(self, key: str, kind: UpdateKind, node: str | None = "n1", **fields: Any) -> None:
+        if kind in ENDED:
+            self.held.pop(key, None)
+        assert self._on_update is not None, "the dispatcher listens from its construction"
+        self._on_update(JobUpdate(key=key, kind=kind, node=node, at=self.clock(), **fields))
+
+    def run(self, key: str, node: str = "n1") -> None:
+        self.report(key, UpdateKind.RUNNING, node)
+
+    def finish(self, key: str, result: Any = None, node: str = "n1", **fields: Any) -> None:
+        """Ends the chunk as `node_runtime.dispycluster_run` replies: {"ok": True, "result": result}."""
+        self.report(key, UpdateKind.FINISHED, node, result={"ok": True, "result": result}, **fields)
+
+    def submitted_keys(self) -> list[str]:
+        return [submission.key for submission in self.submitted]

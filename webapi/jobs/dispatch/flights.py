@@ -1,0 +1,214 @@
+"""The jobs out with the engine, and the state machine that applies what the engine reports of them.
+
+While a job is active, the dispatcher alone changes it: each flight keeps a detached copy of its row,
+changes it in memory (through `store.transition`), and `save` writes the copies changed since the last
+save in one statement, so a step costs a few statements whatever the number of jobs it touches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from webapi.jobs import metrics, store
+from webapi.jobs.dispatch import outcomes
+from webapi.jobs.dispatch.engine_api import Engine, JobUpdate, UpdateKind
+from webapi.jobs.dispatch.outcomes import Ending, StopAction
+from webapi.jobs.models import Job
+from webapi.jobs.registry import TaskType
+from webapi.jobs.states import JobStatus
+from webapi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# How long a stop (cancel, timeout) may wait for the engine's confirmation before the service decides alone.
+STOP_GRACE_S = 15.0
+
+
+@dataclass
+class Flight:
+    """A dispatched attempt of a job, as the engine runs it, with the dispatcher's copy of the job's row."""
+
+    job: Job
+    attempt: int
+    task: TaskType
+    params: BaseModel
+    chunks: int
+    timeout_s: float | None
+    live: set[str] = field(default_factory=set)
+    results: dict[int, Any] = field(default_factory=dict)
+    deadline: float | None = None
+    started: float | None = None
+    stopping: JobStatus | None = None
+    stop_since: float | None = None
+
+    @property
+    def job_id(self) -> int:
+        return self.job.id
+
+    def key(self, chunk: int) -> str:
+        return outcomes.chunk_key(self.job_id, self.attempt, chunk)
+
+
+class Flights:
+    """The attempts out with the engine, by job id. `publish` shows a changed job to listeners;
+    `requeued` is called when an end queued a job again."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        publish: Callable[[Job], None],
+        requeued: Callable[[], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._publish = publish
+        self._requeued = requeued
+        self._clock = clock
+        self._flights: dict[int, Flight] = {}
+        # Job copies changed since the last `save`.
+        self._changed: dict[int, Job] = {}
+
+    def __len__(self) -> int:
+        return len(self._flights)
+
+    def add(self, flight: Flight) -> None:
+        self._flights[flight.job_id] = flight
+
+    def chunks_out(self) -> int:
+        """Chunks the engine holds (queued there or running)."""
+        return sum(len(flight.live) for flight in self._flights.values())
+
+    def save(self, session: Session) -> None:
+        store.save_jobs(session, self._changed.values())
+        self._changed.clear()
+
+    # -- what the engine reports -------------------------------------------------------------------
+    def apply(self, session: Session, update: JobUpdate) -> None:
+        job_id, attempt, chunk = outcomes.parse_key(update.key)
+        flight = self._flights.get(job_id)
+        # An update of an attempt that already ended (another chunk failed, a stop) changes nothing.
+        if flight is None or flight.attempt != attempt:
+            return
+        self._changed[job_id] = flight.job
+        if update.kind == UpdateKind.RUNNING:
+            self._running(session, flight, chunk, update)
+        elif update.kind == UpdateKind.PROGRESS:
+            self._progress(session, flight, update)
+        else:
+            self._chunk_ended(session, flight, chunk, update)
+
+    def _log(self, session: Session, job: Job, stream: str, text: str) -> None:
+        store.add_logs(session, job, stream, text, self._settings.job_log_limit)
+
+    def _running(self, session: Session, flight: Flight, chunk: int, update: JobUpdate) -> None:
+        job = flight.job
+        if flight.chunks > 1:
+            self._log(session, job, "service", f"chunk {chunk} running on {update.node}")
+        if job.status == JobStatus.DISPATCHED:
+            store.transition(job, JobStatus.RUNNING)
+            job.node = update.node
+            flight.started = update.at
+            flight.deadline = outcomes.deadline(update.at, flight.timeout_s)
+            self._publish(job)
+
+    def _progress(self, session: Session, flight: Flight, update: JobUpdate) -> None:
+        # A chunked job's progress is its share of chunks done, not what one chunk says.
+        report = outcomes.reported_progress(update.result) if flight.chunks == 1 else None
+        if report is None:
+            return
+        job = flight.job
+        job.progress, job.progress_message = report
+        if job.progress_message:
+            self._log(session, job, "progress", job.progress_message)
+        self._publish(job)
+
+    def _chunk_ended(self, session: Session, flight: Flight, chunk: int, update: JobUpdate) -> None:
+        job = flight.job
+        flight.live.discard(flight.key(chunk))
+        prefix = outcomes.chunk_prefix(chunk, flight.chunks)
+        self._log(session, job, "stdout", outcomes.prefixed(prefix, update.stdout))
+        self._log(session, job, "stderr", outcomes.prefixed(prefix, update.stderr))
+        ending = outcomes.chunk_ending(update, flight.stopping)
+        if ending is not None:
+            if ending.traceback:
+                self._log(session, job, "stderr", ending.traceback)
+            self.finish(session, flight, ending)
+            return
+        flight.results[chunk] = update.result.get("result")
+        if len(flight.results) < flight.chunks:
+            job.progress, job.progress_message = outcomes.chunks_progress(len(flight.results), flight.chunks)
+            self._publish(job)
+            return
+        try:
+            job.result = flight.task.combine([flight.results[i] for i in range(flight.chunks)], flight.params)
+        except Exception as exc:
+            log.exception("merging the results of job %s failed", job.id)
+            self.finish(session, flight, Ending(JobStatus.FAILED, f"merging the results failed: {exc}"))
+            return
+        job.progress = 100.0
+        self.finish(session, flight, Ending(JobStatus.SUCCEEDED, None))
+
+    # -- stops ------------------------------------------------------------------------------------
+    def request_cancel(self, job_id: int, now: float) -> None:
+        flight = self._flights.get(job_id)
+        if flight is None:
+            return
+        # The API has written the flag (before asking); the copy follows, for `end`.
+        flight.job.cancel_requested = True
+        if flight.stopping is None:
+            self._begin_stop(flight, JobStatus.CANCELLED, now)
+
+    def stop_overdue(self, session: Session, now: float) -> None:
+        """Stops the jobs past their deadline; ends those whose stop the engine never confirmed."""
+        for flight in list(self._flights.values()):
+            action = outcomes.stop_action(
+                flight.stopping, flight.deadline, flight.stop_since, now, STOP_GRACE_S
+            )
+            if action == StopAction.TIME_OUT:
+                self._begin_stop(flight, JobStatus.TIMED_OUT, now)
+            elif action == StopAction.GIVE_UP and flight.stopping is not None:
+                message = outcomes.stop_message(flight.stopping) + " (the node did not confirm)"
+                self.finish(session, flight, Ending(flight.stopping, message))
+
+    def _begin_stop(self, flight: Flight, target: JobStatus, now: float) -> None:
+        flight.stopping, flight.stop_since = target, now
+        for key in list(flight.live):
+            self._engine.cancel(key)
+
+    # -- ends -------------------------------------------------------------------------------------
+    def finish(self, session: Session, flight: Flight, ending: Ending) -> None:
+        """Ends a flight: its chunks still out are cancelled, then the job ends (see `end`)."""
+        self._flights.pop(flight.job_id, None)
+        for key in list(flight.live):
+            self._engine.cancel(key)
+        if flight.started is not None:
+            metrics.RUN_TIME.labels(flight.job.type).observe(self._clock() - flight.started)
+        self.end(session, flight.job, ending)
+
+    def end(self, session: Session, job: Job, ending: Ending) -> None:
+        """Records a terminal state, then queues the job again if that end allows it and attempts remain."""
+        self._changed[job.id] = job
+        store.transition(job, ending.status)
+        job.error = ending.error
+        metrics.JOBS_ENDED.labels(job.type, ending.status.value, job.node or "").inc()
+        self._publish(job)
+        if not outcomes.retries(ending.status, job.attempts, job.max_retries, job.cancel_requested):
+            return
+        now = store.utcnow()
+        store.transition(job, JobStatus.QUEUED, now)
+        job.scheduled_at = outcomes.retry_at(now, job.attempts, self._settings.job_retry_backoff_s)
+        self._log(
+            session, job, "service", f"{ending.status.value}: {ending.error}; retrying at {job.scheduled_at}Z"
+        )
+        metrics.JOB_RETRIES.labels(job.type).inc()
+        self._requeued()
+        self._publish(job)
