@@ -6,9 +6,10 @@ Accept header, gzip, one keep-alive connection each). Per target: p50/p99 latenc
 Selections, each on both exporters: the twelve collectors of issue 2 that both have (not netclass), then
 those with netclass (node_exporter's exports many more link properties than ours), then the twelve with
 the five the node-mixin alerts added (timex, vmstat, filefd, pressure, entropy), then issue 13's /proc
-collectors, and processes with interrupts (turned on in both). Then each one's whole page with everything
-it has turned on (every collector of ours, processes, interrupts, a small textfile directory): the RSS goal
-(at most 30 MB) is read after it. Last, a second pair started with no flag at all, each with its defaults.
+collectors, and processes with interrupts. Every collector off by default (processes, interrupts, systemd)
+is turned on in both, with a small textfile directory. Then each one's whole page with everything it has
+turned on: the RSS goal (at most 30 MB) is read after it. Last, a second pair started with no flag at
+all, each with its defaults.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from pathlib import Path
 from subprocess import Popen
 from urllib.parse import urlencode
 
+from exporter.collectors import COLLECTORS as ALL_COLLECTORS
+from exporter.collectors import DEFAULT_ENABLED
 from tests.support.processes import free_port, running
 
 SCRAPES = 300
@@ -33,15 +36,17 @@ WARMUP = 20
 COLLECTORS = ["cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "hwmon", "thermal_zone"]
 COLLECTORS += ["stat", "time", "uname", "os"]
 MIXIN_COLLECTORS = ["timex", "vmstat", "filefd", "pressure", "entropy"]
-# Issue 13's /proc collectors: on by default, then the two off by default (enabled on both exporters).
+# Issue 13's /proc collectors: on by default, then two off by default.
 PROC_COLLECTORS = ["netstat", "sockstat", "softnet", "schedstat", "conntrack", "arp"]
-OFF_BY_DEFAULT = ["processes", "interrupts"]
+PROCESSES = ["processes", "interrupts"]
+# Turned on in both exporters (node_exporter has every one of them): everything is on in ours.
+OFF_BY_DEFAULT = sorted(set(ALL_COLLECTORS) - DEFAULT_ENABLED)
 SELECTIONS = (
     ("12 collectors", COLLECTORS),
     ("12 collectors + netclass", [*COLLECTORS, "netclass"]),
     ("17 collectors (the 12 + timex, vmstat, filefd, pressure, entropy)", [*COLLECTORS, *MIXIN_COLLECTORS]),
     ("/proc collectors (netstat, sockstat, softnet, schedstat, conntrack, arp)", PROC_COLLECTORS),
-    ("processes and interrupts (off by default)", OFF_BY_DEFAULT),
+    ("processes and interrupts (off by default)", PROCESSES),
 )
 FILTERS = [
     "--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+)($|/)",
