@@ -24,7 +24,8 @@ def dispycluster_run(
     source: str, entry: str, params: dict[str, object], context: dict[str, object]
 ) -> dict[str, object]:
     """Runs one task (or one chunk of it) on the node; never raises for a task error, reports it."""
-    # dispy ships only this function's source: its imports live inside.
+    # dispy ships only this function's source: its imports live inside, and the node evaluates the
+    # signature's annotations, so they name builtins only.
     import traceback  # noqa: PLC0415
 
     def progress(percent: float, message: str | None = None) -> None:
