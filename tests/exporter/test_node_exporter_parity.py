@@ -25,6 +25,7 @@ COLLECTORS = [
 ]
 COLLECTORS += ["time", "uname", "os", "netclass", "timex", "vmstat", "filefd", "pressure", "entropy"]
 COLLECTORS += ["netstat", "sockstat", "softnet", "schedstat", "conntrack", "arp", "processes", "interrupts"]
+COLLECTORS += ["udp_queues"]
 # Off by default in both: turned on for the comparison.
 ENABLED = ["--collector.processes", "--collector.interrupts"]
 # Hardware collectors (what this machine lacks, both must report the same way: no data or nothing to list).
