@@ -161,8 +161,12 @@ def measure(prom: Prometheus, queries: list[Query], rules: list[Rule]) -> list[s
     missing = [q for q, a, b in zip(queries, ref, ours, strict=True) if a and not b]
     lines.append(f"NEF queries with data from node_exporter only ({len(missing)}):")
     lines += [f"- {q.panel}: `{q.expr}`" for q in missing]
-    extra = sum(1 for a, b in zip(ref, ours, strict=True) if b and not a)
-    lines.append(f"NEF queries with data from ours only: {extra}")
+    extra = [q for q, a, b in zip(queries, ref, ours, strict=True) if b and not a]
+    lines.append(f"NEF queries with data from ours only ({len(extra)}):")
+    lines += [f"- {q.panel}: `{q.expr}`" for q in extra]
+    empty = [q for q, a, b in zip(queries, ref, ours, strict=True) if not a and not b]
+    names = sorted({m.group(1) for q in empty for m in SELECTOR.finditer(q.expr)})
+    lines.append(f"NEF queries empty with both ({len(empty)}), their metrics: {', '.join(names)}")
     gaps = [s for s in selectors if present["node"][s] and not present["ours"][s]]
     lines.append(f"Mixin input selectors with data from node_exporter only ({len(gaps)}):")
     lines += [f"- `{s}`" for s in gaps]
