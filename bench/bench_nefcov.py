@@ -101,7 +101,12 @@ def mixin_rules(rules: dict) -> list[Rule]:
 
 
 def for_job(selector: str, job: str) -> str:
-    return selector.replace('job="node"', f'job="{job}"')
+    """The selector for one job: the mixin's `job="node"` rewritten, or a job matcher added where it has none
+    (`node_nf_conntrack_entries_limit` is written bare, matched through `on` in its rule)."""
+    if 'job="node"' in selector:
+        return selector.replace('job="node"', f'job="{job}"')
+    name, _, matchers = selector.partition("{")
+    return f'{name}{{job="{job}"' + ("," + matchers if matchers.strip("}") else "}")
 
 
 class Prometheus:
