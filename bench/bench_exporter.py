@@ -6,7 +6,10 @@ Accept header, gzip, one keep-alive connection each). Per target: p50/p99 latenc
 Selections, each on both exporters: the twelve collectors of issue 2 that both have (not netclass), then
 those with netclass (node_exporter's exports many more link properties than ours), then the twelve with
 the five the node-mixin alerts added (timex, vmstat, filefd, pressure, entropy), then issue 13's /proc
-collectors, and processes with interrupts (turned on in both).
+collectors, and processes with interrupts. Every collector off by default (processes, interrupts, systemd)
+is turned on in both, with a small textfile directory. Then each one's whole page with everything it has
+turned on: the RSS goal (at most 30 MB) is read after it. Last, a second pair started with no flag at
+all, each with its defaults.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
+from subprocess import Popen
 from urllib.parse import urlencode
 
+from exporter.collectors import COLLECTORS as ALL_COLLECTORS
+from exporter.collectors import DEFAULT_ENABLED
 from tests.support.processes import free_port, running
 
 SCRAPES = 300
@@ -29,15 +36,17 @@ WARMUP = 20
 COLLECTORS = ["cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "hwmon", "thermal_zone"]
 COLLECTORS += ["stat", "time", "uname", "os"]
 MIXIN_COLLECTORS = ["timex", "vmstat", "filefd", "pressure", "entropy"]
-# Issue 13's /proc collectors: on by default, then the two off by default (enabled on both exporters).
+# Issue 13's /proc collectors: on by default, then two off by default.
 PROC_COLLECTORS = ["netstat", "sockstat", "softnet", "schedstat", "conntrack", "arp"]
-OFF_BY_DEFAULT = ["processes", "interrupts"]
+PROCESSES = ["processes", "interrupts"]
+# Turned on in both exporters (node_exporter has every one of them): everything is on in ours.
+OFF_BY_DEFAULT = sorted(set(ALL_COLLECTORS) - DEFAULT_ENABLED)
 SELECTIONS = (
     ("12 collectors", COLLECTORS),
     ("12 collectors + netclass", [*COLLECTORS, "netclass"]),
     ("17 collectors (the 12 + timex, vmstat, filefd, pressure, entropy)", [*COLLECTORS, *MIXIN_COLLECTORS]),
     ("/proc collectors (netstat, sockstat, softnet, schedstat, conntrack, arp)", PROC_COLLECTORS),
-    ("processes and interrupts (off by default)", OFF_BY_DEFAULT),
+    ("processes and interrupts (off by default)", PROCESSES),
 )
 FILTERS = [
     "--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+)($|/)",
@@ -74,9 +83,12 @@ def machine() -> str:
 
 
 class Target:
-    def __init__(self, name: str, port: int, pid: int, collectors: list[str]) -> None:
+    def __init__(self, name: str, port: int, pid: int, collectors: list[str] | None) -> None:
+        """`collectors` None: the whole page, as the exporter was started."""
         self.name, self.pid = name, pid
-        self.path = "/metrics?" + urlencode([("collect[]", c) for c in collectors])
+        self.path = "/metrics"
+        if collectors is not None:
+            self.path += "?" + urlencode([("collect[]", c) for c in collectors])
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.latencies: list[float] = []
         self.cpu_start = 0.0
@@ -135,32 +147,57 @@ def report(label: str, ours: Target, theirs: Target) -> list[str]:
     return [*rows, ""]
 
 
+def write_textfiles(directory: Path) -> None:
+    """A small textfile directory, as a node with a few cron jobs has."""
+    directory.mkdir()
+    for job in ("backup", "apt", "smart"):
+        lines = [f"# HELP cron_{job}_ok Whether the last {job} run succeeded.", f"# TYPE cron_{job}_ok gauge"]
+        lines += [f'cron_{job}_ok{{step="{step}"}} 1' for step in range(5)]
+        (directory / f"{job}.prom").write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     node_exporter = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
     if node_exporter is None:
         raise SystemExit("prometheus-node-exporter is not installed (make bench installs it as root)")
     exporter = str(Path(sys.executable).with_name("dispycluster-exporter"))
-    ours_port, theirs_port = free_port(), free_port()
     lines = [
-        f"Machine: {machine()}; {SCRAPES} interleaved scrapes per target after {WARMUP} warm-up rounds.",
+        f"Machine: {machine()}; {SCRAPES} interleaved scrapes per target after {WARMUP} warm-up rounds;"
+        f" load average before: {load_average()}.",
         "",
     ]
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running(
-            [exporter, f"--web.listen-address=127.0.0.1:{ours_port}", *FILTERS],
-            log_path=Path(tmp) / "ours.log",
-            ready_url=f"http://127.0.0.1:{ours_port}/",
-        ) as ours_proc,
-        running(
-            [node_exporter, f"--web.listen-address=127.0.0.1:{theirs_port}", *FILTERS],
-            log_path=Path(tmp) / "node_exporter.log",
-            ready_url=f"http://127.0.0.1:{theirs_port}/",
-        ) as theirs_proc,
-    ):
-        for label, collectors in SELECTIONS:
-            ours = Target("dispycluster-exporter", ours_port, ours_proc.pid, collectors)
-            theirs = Target("node_exporter 1.5", theirs_port, theirs_proc.pid, collectors)
-            measure([ours, theirs])
-            lines += report(label, ours, theirs)
+    with tempfile.TemporaryDirectory() as tmp:
+        textfiles = Path(tmp) / "textfiles"
+        write_textfiles(textfiles)
+        everything = [*FILTERS, f"--collector.textfile.directory={textfiles}"]
+        ports: dict[str, int] = {}
+
+        def start(binary: str, name: str, flags: list[str]) -> AbstractContextManager[Popen[bytes]]:
+            port = ports[name] = free_port()
+            argv = [binary, f"--web.listen-address=127.0.0.1:{port}", *flags]
+            return running(argv, log_path=Path(tmp) / f"{name}.log", ready_url=f"http://127.0.0.1:{port}/")
+
+        with (
+            start(exporter, "ours", everything) as ours_proc,
+            start(node_exporter, "theirs", everything) as theirs_proc,
+            start(exporter, "ours, defaults", []) as ours_defaults,
+            start(node_exporter, "theirs, defaults", []) as theirs_defaults,
+        ):
+            runs = [
+                *((label, ours_proc, theirs_proc, collectors) for label, collectors in SELECTIONS),
+                ("whole page, everything turned on (every collector of ours)", ours_proc, theirs_proc, None),
+                ("whole page, each with its defaults (no flag)", ours_defaults, theirs_defaults, None),
+            ]
+            for label, ours_process, theirs_process, collectors in runs:
+                ours_key = "ours, defaults" if ours_process is ours_defaults else "ours"
+                theirs_key = "theirs, defaults" if theirs_process is theirs_defaults else "theirs"
+                ours = Target("dispycluster-exporter", ports[ours_key], ours_process.pid, collectors)
+                theirs = Target("node_exporter 1.5", ports[theirs_key], theirs_process.pid, collectors)
+                measure([ours, theirs])
+                lines += report(label, ours, theirs)
+    lines.append(f"Load average after: {load_average()}.")
     print("\n".join(lines))
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

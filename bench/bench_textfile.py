@@ -16,7 +16,16 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from subprocess import Popen
 
-from bench.bench_exporter import SCRAPES, WARMUP, Target, machine, measure, memory_kib, percentile
+from bench.bench_exporter import (
+    SCRAPES,
+    WARMUP,
+    Target,
+    load_average,
+    machine,
+    measure,
+    memory_kib,
+    percentile,
+)
 from tests.support.processes import free_port, running
 
 FILES = 100
@@ -49,6 +58,7 @@ def main() -> None:
     if node_exporter is None:
         raise SystemExit("prometheus-node-exporter is not installed (make bench installs it as root)")
     exporter = str(Path(sys.executable).with_name("dispycluster-exporter"))
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         full, empty = Path(tmp) / "textfiles", Path(tmp) / "empty"
         full.mkdir()
@@ -79,7 +89,8 @@ def main() -> None:
             added = (statistics.median(ours.latencies) - statistics.median(baseline.latencies)) * 1000
             ratio = statistics.median(ours.latencies) / statistics.median(theirs.latencies)
             lines = [
-                f"Machine: {machine()}; {SCRAPES} interleaved scrapes per target after {WARMUP} warm-ups.",
+                f"Machine: {machine()}; {SCRAPES} interleaved scrapes per target after {WARMUP} warm-ups;"
+                f" load average before: {load_before}, after: {load_average()}.",
                 "",
                 "| target | p50 | p99 | CPU per scrape | gzip body | RSS (peak) |",
                 "|---|---|---|---|---|---|",

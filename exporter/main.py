@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import signal
 import sys
@@ -18,6 +20,15 @@ LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARN
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system: start-up leaves 0.6 MiB of them (glibc only)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # another C library
+        return
+    trim(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     signal.signal(signal.SIGTERM, _stop)
+    # Everything built so far (modules, collectors, the server) lives as long as the process: out of the
+    # garbage collector's sight, an occasional full collection walks a scrape's objects, not 60,000 more.
+    # Start-up's own garbage (argparse's cycles, ...) is collected first, or it would be kept for good.
+    gc.collect()
+    gc.freeze()
+    _release_free_memory()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -116,7 +116,16 @@ class NodeExporter:
 
 def names_of(families: Iterable[Metric]) -> set[str]:
     """Every family name and sample name of `families`."""
-    return {name for family in families for name in (family.name, *(s.name for s in family.samples))}
+    names: set[str] = set()
+    for family in families:
+        names.add(family.name)
+        sample_name = getattr(family, "sample_name", None)  # every sample's (collectors.base.Family)
+        if sample_name is not None:
+            if family.samples:
+                names.add(sample_name)
+        else:
+            names.update(sample.name for sample in family.samples)
+    return names
 
 
 def _exporter_metrics(registry: CollectorRegistry) -> CollectorRegistry:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,7 +76,11 @@ class MetricsServer(ThreadingHTTPServer):
 class MetricsHandler(BaseHTTPRequestHandler):
     server: MetricsServer
     protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes: with Nagle on, a keep-alive client waits 40 ms for a delayed ACK.
+    # Headers and body go out in one write (the response is flushed after each request), a scrape's body
+    # being smaller than the buffer: one system call and one segment on the wire instead of two, which also
+    # spares the scraper a wake-up. A larger body goes out in more writes: with Nagle on, a keep-alive
+    # client would wait 40 ms for a delayed ACK.
+    wbufsize = 65536
     disable_nagle_algorithm = True
     server_version = "dispycluster-exporter"
 
@@ -114,9 +117,9 @@ class MetricsHandler(BaseHTTPRequestHandler):
             part.split(";")[0].strip() for part in self.headers.get("Accept-Encoding", "").split(",")
         }
         if "gzip" in encodings:
-            self._reply(200, content_type, gzip.compress(body, GZIP_LEVEL), gzipped=True)
+            self._reply(200, content_type, body.gzip(GZIP_LEVEL), gzipped=True)
         else:
-            self._reply(200, content_type, body)
+            self._reply(200, content_type, bytes(body))
 
     def _authorized(self) -> bool:
         """The web config's basic auth; 503 while a changed web config file is invalid."""

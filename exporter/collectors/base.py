@@ -13,6 +13,9 @@ from prometheus_client.samples import Sample
 from exporter.config import Config
 
 READ_SIZE = 65536
+# A Sample's fields after name, labels and value (timestamp, exemplar, ...), all left unset.
+UNSET = (None,) * (len(Sample._fields) - 3)
+_new_tuple = tuple.__new__
 T = TypeVar("T")
 
 
@@ -89,13 +92,14 @@ class Family(Metric):
     """A gauge, counter or untyped family for one scrape, built as prometheus_client's *MetricFamily are.
 
     Those check the name against a regular expression on every construction, for each family of each scrape;
-    these names are constants of this package, and the exposition writer checks each of them once.
+    these names are constants of this package, and the exposition writer checks each of them once. Every
+    sample is `sample_name` with labels and a value, nothing more: the writer relies on it.
     """
 
     def __init__(self, name: str, documentation: str, kind: str, labels: Sequence[str] | None = None) -> None:
         # A counter family is named without `_total` and its samples with it.
         self.name = name.removesuffix("_total") if kind == "counter" else name
-        self._sample_name = self.name + "_total" if kind == "counter" else name
+        self.sample_name = self.name + "_total" if kind == "counter" else name
         self.documentation = documentation
         self.type = kind
         self.unit = ""
@@ -103,9 +107,9 @@ class Family(Metric):
         self._labelnames = tuple(labels or ())
 
     def add_metric(self, labels: Sequence[str], value: float) -> None:
-        self.samples.append(
-            Sample(self._sample_name, dict(zip(self._labelnames, labels, strict=False)), value)
-        )
+        # tuple.__new__ skips the namedtuple's Python-level __new__ (its default arguments), once per sample.
+        labelled = dict(zip(self._labelnames, labels, strict=False)) if labels else {}
+        self.samples.append(_new_tuple(Sample, (self.sample_name, labelled, value, *UNSET)))
 
 
 def gauge(name: str, documentation: str, labels: list[str] | None = None) -> Family:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import glob
 import os
+import time
+from dataclasses import dataclass
 from typing import ClassVar
 
 from prometheus_client.core import Metric
@@ -23,6 +25,8 @@ SINCE_BOOT_SHIFT = 16
 # The firmware device directly under the platform bus, or under its `soc` node (Pi 4, Pi 5).
 GET_THROTTLED = ("devices/platform/*:firmware/get_throttled", "devices/platform/*/*:firmware/get_throttled")
 MODEL_PREFIX = "Raspberry Pi"
+# Seconds before a machine where no flags were found is searched again.
+SEARCH_AGAIN = 60.0
 Flags = dict[tuple[str, str], float]
 
 
@@ -42,39 +46,66 @@ def board_model(raw: str | None) -> str | None:
     return model if model.startswith(MODEL_PREFIX) else None
 
 
+@dataclass(frozen=True)
+class Found:
+    """Where this machine's Pi facts are, as last searched for."""
+
+    model: str | None
+    throttled: tuple[str, ...]  # get_throttled attributes, in the order they are tried
+    volt_alarm: str | None  # the rpi_volt chip's in0_lcrit_alarm, by its device path
+    search_again: float  # monotonic time after which a search that found no flags is made again
+
+
 class RpiCollector:
+    """The firmware's flags, read at every scrape from where a search found them.
+
+    Searching means globbing the platform devices and reading every hwmon chip's name: most of this
+    collector's time on a machine that is no Pi, where it finds nothing. So the places found are kept, and
+    searched for again as soon as one of them can no longer be read, and, while no flags were found, once
+    a minute (a firmware driver loaded late). The device tree's model cannot change while the system runs.
+    """
+
     name: ClassVar[str] = "rpi"
 
     def __init__(self, config: Config) -> None:
         self._paths = config.paths
+        self._found: Found | None = None
 
-    def _throttled(self) -> Flags | None:
-        for pattern in GET_THROTTLED:
-            for path in sorted(glob.glob(str(self._paths.sys(pattern)))):
-                text = read_stripped(path)
-                if text is None:
-                    continue
-                try:
-                    return decode_throttled(text)
-                except ValueError:
-                    raise ValueError(f"{path} holds {text!r}, not the firmware's hex flags") from None
-        return self._under_voltage_alarm()
+    def _search(self) -> Found:
+        throttled = tuple(
+            path for pattern in GET_THROTTLED for path in sorted(glob.glob(str(self._paths.sys(pattern))))
+        )
+        return Found(self.model(), throttled, self._volt_alarm(), time.monotonic() + SEARCH_AGAIN)
 
-    def _under_voltage_alarm(self) -> Flags | None:
+    def _volt_alarm(self) -> str | None:
         hwmon = self._paths.sys("class", "hwmon")
         if not hwmon.is_dir():
             return None
         for chip in sorted(os.listdir(hwmon)):
-            if read_stripped(hwmon / chip / "name") != "rpi_volt":
-                continue
-            path = hwmon / chip / "in0_lcrit_alarm"
-            alarm = read_stripped(path)
-            if alarm is None:
-                return None
-            if alarm not in ("0", "1"):
-                raise ValueError(f"{path} holds {alarm!r}, not 0 or 1")
-            return {("under_voltage", "now"): float(alarm)}
+            if read_stripped(hwmon / chip / "name") == "rpi_volt":
+                # The device's own path: a hwmon number freed by the chip may be given to another one.
+                return os.path.join(os.path.realpath(hwmon / chip), "in0_lcrit_alarm")
         return None
+
+    def _throttled(self, found: Found) -> Flags | None:
+        for path in found.throttled:
+            text = read_stripped(path)
+            if text is None:
+                self._found = None
+                continue
+            try:
+                return decode_throttled(text)
+            except ValueError:
+                raise ValueError(f"{path} holds {text!r}, not the firmware's hex flags") from None
+        if found.volt_alarm is None:
+            return None
+        alarm = read_stripped(found.volt_alarm)
+        if alarm is None:
+            self._found = None
+            return None
+        if alarm not in ("0", "1"):
+            raise ValueError(f"{found.volt_alarm} holds {alarm!r}, not 0 or 1")
+        return {("under_voltage", "now"): float(alarm)}
 
     def model(self) -> str | None:
         """The board model, when the device tree names a Raspberry Pi."""
@@ -89,7 +120,16 @@ class RpiCollector:
         return None
 
     def collect(self) -> list[Metric]:
-        model, flags = self.model(), self._throttled()
+        found = self._found
+        if found is None or (
+            not found.throttled and found.volt_alarm is None and time.monotonic() >= found.search_again
+        ):
+            found = self._found = self._search()
+        flags = self._throttled(found)
+        if self._found is None:  # a place found before could not be read: where is it now?
+            found = self._found = self._search()
+            flags = self._throttled(found)
+        model = found.model
         if model is None and flags is None:
             # No Pi: nothing to export, and nothing failed (on by default, it must not flag every server).
             return []

@@ -1,10 +1,12 @@
 """The `dispycluster-exporter` command as a real process on loopback."""
 
 import subprocess
+from importlib.metadata import version
 
 import httpx
 import pytest
 
+from exporter import __version__
 from tests.exporter.trees import EXPORTER, FIXTURES
 from tests.support.processes import free_port, running
 
@@ -38,6 +40,11 @@ def test_help_documents_the_node_exporter_flags():
     ):
         assert flag in result.stdout
     assert "(default: :9100)" in result.stdout
+
+
+def test_the_version_is_the_projects():
+    assert __version__ == version("dispycluster")
+    assert run_cli("--version").stdout == f"dispycluster-exporter {version('dispycluster')}\n"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,8 @@
 """The exporter's writer gives exactly prometheus_client's bytes, and hands it what it does not write."""
 
+import gzip
+import zlib
+
 import pytest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -14,7 +17,17 @@ from prometheus_client.utils import floatToGoString
 
 from exporter.collectors import DEFAULT_ENABLED
 from exporter.config import Config
-from exporter.exposition import Frozen, UnsupportedError, Writer, go_float, negotiate
+from exporter.exposition import (
+    Block,
+    Body,
+    Frozen,
+    Kept,
+    Parts,
+    UnsupportedError,
+    Writer,
+    go_float,
+    negotiate,
+)
 from exporter.scrape import NodeExporter
 from tests.exporter.trees import TREES, fixture_config
 
@@ -35,7 +48,7 @@ def same_bytes(families: list[Metric], accept: str) -> None:
     library, library_type = choose_encoder(accept)
     encoder, content_type = negotiate(accept, Writer())
     assert content_type == library_type
-    assert encoder(families) == library(Frozen(families))
+    assert bytes(encoder(families)) == library(Frozen(families))
 
 
 @pytest.mark.parametrize("accept", ACCEPTS)
@@ -97,3 +110,48 @@ def test_what_the_writer_does_not_write_goes_to_the_library(family):
 @pytest.mark.parametrize("value", [0.0, -0.0, 1.0, 0.1, 100000.0, 1000000.0, 9999999.0, 1e22, -1e22, 5e-324])
 def test_go_float_is_the_librarys(value):
     assert go_float(value) == floatToGoString(value)
+
+
+def kept_families(kept: Kept) -> list[Metric]:
+    part = GaugeMetricFamily("cron_ok", "Cron job done.", labels=["job"])
+    part.add_metric(["backup"], 1.0)
+    other = UnknownMetricFamily("queue_length", "")
+    other.add_metric([], 7.0)
+    return [
+        Parts("cron_ok", "Cron job done.", "gauge", [part], kept),
+        Parts("queue_length", "Q.", "unknown", [other], kept),
+    ]
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_kept_families_are_written_once_per_format_as_the_library_writes_them(accept):
+    kept = Kept()
+    families = [*awkward_families()[:1], *kept_families(kept), *awkward_families()[1:]]
+    same_bytes(families, accept)
+    writer = Writer()
+    encoder, _ = negotiate(accept, writer)
+    first, second = encoder(families), encoder(families)
+    blocks = [chunk for chunk in first.chunks if isinstance(chunk, Block)]
+    if blocks:  # written by the writer, not by the library
+        assert [chunk for chunk in second.chunks if isinstance(chunk, Block)] == blocks
+        assert len(blocks) == 1
+        assert b"cron_ok" in blocks[0].data
+        assert b"queue_length" in blocks[0].data
+        assert b"awkward" not in blocks[0].data
+
+
+def test_a_gzip_body_pieced_from_kept_blocks_decompresses_to_the_same_bytes():
+    kept = Block(b"".join(b'textfile_series{n="%d"} %d\n' % (n, n) for n in range(5000)))
+    bodies = [
+        Body([b"# HELP a A.\n", kept, b"# EOF\n"]),
+        Body([kept]),
+        Body([b"x 1\n", b"", kept, kept, b"y 2\n"]),
+        Body([b""]),
+        Body([]),
+    ]
+    for body in bodies:
+        compressed = body.gzip(1)
+        # Strict decoders: zlib checks the CRC and the length in the trailer, and that nothing follows.
+        assert zlib.decompress(compressed, wbits=31) == bytes(body)
+        assert gzip.decompress(compressed) == bytes(body)
+    assert len(bodies[1].gzip(1)) < len(kept.data) // 4

@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 
+from exporter.collectors import rpi
 from exporter.collectors.rpi import RpiCollector, board_model, decode_throttled
 from tests.exporter.trees import FIXTURES, fixture_config, key, samples
 
@@ -104,3 +105,38 @@ def test_garbage_in_get_throttled_is_a_clear_error(tmp_path):
     )
     with pytest.raises(ValueError, match=f"{path} holds 'zz', not the firmware's hex flags"):
         RpiCollector(config).collect()
+
+
+def test_a_machine_that_is_no_pi_is_searched_again_only_once_a_minute(tmp_path, monkeypatch):
+    config = fixture_config(
+        "rpi5", paths=fixture_config("rpi5").paths.__class__(tmp_path / "proc", tmp_path / "sys", tmp_path)
+    )
+    collector = RpiCollector(config)
+    searches = []
+    real_glob = rpi.glob.glob
+    monkeypatch.setattr(rpi.glob, "glob", lambda pattern: searches.append(pattern) or real_glob(pattern))
+    now = [1000.0]
+    monkeypatch.setattr(rpi.time, "monotonic", lambda: now[0])
+    assert collector.collect() == []
+    searched = len(searches)
+    rpi_volt_only(tmp_path, 1)  # the firmware driver shows up late
+    now[0] += rpi.SEARCH_AGAIN - 1
+    assert collector.collect() == []
+    assert len(searches) == searched
+    now[0] += 1
+    assert flags(collector.collect()) == {("under_voltage", "now"): 1}
+    assert len(searches) == 2 * searched
+
+
+def test_a_place_that_can_no_longer_be_read_is_searched_for_again(tmp_path):
+    collector = RpiCollector(rpi_volt_only(tmp_path, 0))
+    assert flags(collector.collect()) == {("under_voltage", "now"): 0}
+    chip = tmp_path / "sys/devices/platform/soc/soc:firmware/raspberrypi-hwmon/hwmon/hwmon1"
+    moved = chip.parent / "hwmon2"
+    chip.rename(moved)  # the driver was loaded again and got another number
+    (moved / "in0_lcrit_alarm").write_text("1\n")
+    (tmp_path / "sys/class/hwmon/hwmon1").unlink()
+    (tmp_path / "sys/class/hwmon/hwmon2").symlink_to(
+        "../../devices/platform/soc/soc:firmware/raspberrypi-hwmon/hwmon/hwmon2"
+    )
+    assert flags(collector.collect()) == {("under_voltage", "now"): 1}

@@ -3,6 +3,7 @@ import os
 import pytest
 from prometheus_client.exposition import choose_encoder, generate_latest
 
+from exporter.collectors import textfile
 from exporter.collectors.textfile import TextfileCollector, parse_textfile
 from exporter.config import Config
 from exporter.exposition import Frozen, Writer, negotiate
@@ -168,6 +169,51 @@ def test_a_file_clashing_with_an_earlier_one_is_refused(tmp_path, second):
     assert mtimes == [str(tmp_path / "a.prom")]
 
 
+def test_a_series_clash_is_found_after_a_family_was_merged_from_two_files(tmp_path):
+    write(tmp_path / "a.prom", 'disk_ok{disk="sda"} 1\n')
+    write(tmp_path / "b.prom", 'disk_ok{disk="sdb"} 1\n')
+    write(tmp_path / "c.prom", 'disk_ok{disk="sdc"} 1\ndisk_ok{disk="sda"} 0\n')
+    _, families = collect(tmp_path)
+    assert scrape_error(families) == 1
+    assert {labels for name, labels in samples(families) if name == "disk_ok"} == {
+        (("disk", "sda"),),
+        (("disk", "sdb"),),
+    }
+
+
+def test_unchanged_files_are_served_without_merging_again(tmp_path, monkeypatch, caplog):
+    write(tmp_path / "a.prom", "job_value 1\n")
+    write(tmp_path / "b.prom", "job_value 2\n")  # refused: the same series
+    collector, first = collect(tmp_path)
+    merges = []
+    real = textfile.merge
+    monkeypatch.setattr(textfile, "merge", lambda *args: merges.append(args) or real(*args))
+    caplog.clear()
+    second = collector.collect()
+    assert merges == []
+    assert [id(f) for f in second[:-1]] == [id(f) for f in first[:-1]]  # all but the scrape error
+    assert scrape_error(second) == 1
+    assert any("b.prom refused" in r.getMessage() for r in caplog.records)  # every scrape, as upstream
+    write(tmp_path / "b.prom", "job_other 2\n", mtime=1_700_000_001)
+    third = collector.collect()
+    assert len(merges) == 1
+    assert samples(third)[key("job_other")] == 2
+    assert scrape_error(third) == 0
+
+
+def test_a_file_is_refused_while_another_collector_exports_one_of_its_names(tmp_path):
+    write(tmp_path / "a.prom", "node_hwmon_extra 1\n")
+    collector, families = collect(tmp_path)
+    assert scrape_error(families) == 0
+    # A sensor appeared: another collector now exports that name, then stops.
+    refused = collector.collect_beside({"node_hwmon_extra", "node_load1"})
+    assert scrape_error(refused) == 1
+    assert key("node_hwmon_extra") not in samples(refused)
+    again = collector.collect_beside({"node_load1"})
+    assert scrape_error(again) == 0
+    assert samples(again)[key("node_hwmon_extra")] == 1
+
+
 def test_redefining_a_family_of_the_exporter_is_refused(tmp_path):
     write(tmp_path / "load.prom", "# TYPE node_load1 gauge\nnode_load1 99\n")
     write(tmp_path / "own.prom", "node_textfile_scrape_error 0\n")
@@ -216,9 +262,9 @@ def test_written_once_per_file_version_byte_for_byte_as_the_library_writes(tmp_p
     first = collector.collect()
     assert writer.text(first) if not accept else writer.openmetrics(first)  # no fallback to the library
     second = collector.collect()  # unchanged files: their lines are reused
-    assert encoder(second) == encoder(first) == library(Frozen(second))
+    assert bytes(encoder(second)) == bytes(encoder(first)) == library(Frozen(second))
     write(tmp_path / "c.prom", 'disk_ok{disk="sdb"} 1\n')
     third = collector.collect()
-    assert encoder(third) == library(Frozen(third))
-    assert b'disk_ok{disk="sdb"} 1.0\n' in encoder(third)
-    assert b'disk_ok{disk="sdb"} 0.0\n' not in encoder(third)
+    assert bytes(encoder(third)) == library(Frozen(third))
+    assert b'disk_ok{disk="sdb"} 1.0\n' in bytes(encoder(third))
+    assert b'disk_ok{disk="sdb"} 0.0\n' not in bytes(encoder(third))
