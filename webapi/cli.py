@@ -17,7 +17,7 @@ def _web(args: argparse.Namespace) -> int:
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run("webapi.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run("webapi.app:create_app", factory=True, host=host, port=port, access_log=settings.access_log)
     return 0
 
 

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "DISPYCLUSTER_HOST"))
     port: int = Field(8085, ge=1, le=65535, validation_alias=AliasChoices("PORT", "DISPYCLUSTER_PORT"))
     debug: bool = Field(False, validation_alias=AliasChoices("DEBUG", "DISPYCLUSTER_DEBUG"))
+    access_log: bool = Field(True, description="Log every HTTP request (uvicorn's access log) to stderr.")
 
     web_concurrency: int = Field(
         1,
