@@ -78,7 +78,7 @@ class Housekeeping:
         step while a backlog remains, else in PURGE_INTERVAL_S."""
         if now < self._next_purge:
             return
-        before = store.utcnow() - timedelta(days=self._settings.job_retention_days)
+        before = store.naive_utc_now() - timedelta(days=self._settings.job_retention_days)
         deleted = store.purge_finished(session, before, PURGE_BATCH)
         if deleted:
             session.commit()
