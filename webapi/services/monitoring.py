@@ -30,7 +30,9 @@ from webapi.services import nodes
 from webapi.services.cluster import now
 from webapi.services.timefmt import utc, utc_from_unix
 
-HistorySource = Literal["sqlite", "prometheus"]
+# Where history comes from: the service's own database (`sqlite` is an older name for it, still accepted,
+# whichever database that is) or Prometheus.
+HistorySource = Literal["database", "sqlite", "prometheus"]
 
 
 def collector_of(runtime: Runtime) -> Collector:
@@ -117,7 +119,7 @@ class HistoryQuery:
     since: float | None
     until: float | None
     step: float | None
-    source: HistorySource = "sqlite"
+    source: HistorySource = "database"
 
 
 def history_series(runtime: Runtime, session: Session, query: HistoryQuery) -> HistoryAnswer:
@@ -142,12 +144,13 @@ def history_series(runtime: Runtime, session: Session, query: HistoryQuery) -> H
             for row in rows
             for m in metrics
         ]
-    step = window.step if query.source == "prometheus" else query.step
+    from_prometheus = query.source == "prometheus"
     return HistoryAnswer(
         since=utc_from_unix(since),
         until=utc_from_unix(until),
-        step_seconds=step,
-        source=query.source,
+        step_seconds=window.step if from_prometheus else query.step,
+        # The database really read (sqlite, postgresql), whatever name the request used for it.
+        source="prometheus" if from_prometheus else runtime.engine.dialect.name,
         series=series,
     )
 
