@@ -16,9 +16,10 @@ from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from webapi.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT, DEFAULT_SCHEDULER_PORT
+
 ENV_PREFIX = "DISPYCLUSTER_"
 ENV_FILE = ".env"
-DEFAULT_SCHEDULER_PORT = 9702
 MIN_TOKEN_LENGTH = 16
 PLAIN_NAMES = {"host": "HOST", "port": "PORT", "debug": "DEBUG", "web_concurrency": "WEB_CONCURRENCY"}
 # Old names that still work (start-up warns): `SCRAPE_*` read as the scraping job type's settings too.
@@ -127,7 +128,12 @@ class Settings(BaseSettings):
     dispy_host: str | None = Field(
         None, description="Address the dispy client binds; default 127.0.0.1 when every node is on loopback."
     )
-    dispy_port: int = Field(9700, ge=1, le=65533, description="dispy client port (nodes listen on 9701).")
+    dispy_port: int = Field(
+        DEFAULT_CLIENT_PORT,
+        ge=1,
+        le=65533,
+        description=f"dispy client port (nodes listen on {DEFAULT_NODE_PORT}).",
+    )
     dispy_pulse_interval: float = Field(
         2.0, ge=0.1, le=1000, description="Seconds between node pulses; a node missing 5 pulses is dead."
     )

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from webapi.dispy_ports import DEFAULT_NODE_PORT
 from webapi.jobs import metrics, store
-from webapi.jobs.dispatch.engine_api import DEFAULT_NODE_PORT, Engine, NodeAddress
+from webapi.jobs.dispatch.engine_api import Engine, NodeAddress
 from webapi.jobs.registry import Registry
 from webapi.jobs.states import TERMINAL, JobStatus
 from webapi.settings import Settings
