@@ -1,4 +1,4 @@
-"""The service's own Prometheus metrics (names agreed in brief/metrics.md) and the HTTP middleware.
+"""The service's own Prometheus metrics (listed in README under `GET /metrics`) and the HTTP middleware.
 
 Module-level metrics on the default registry; `_created` series are disabled so every scrape shows only
 the counters themselves.

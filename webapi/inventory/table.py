@@ -1,4 +1,4 @@
-"""The `nodes` table (names agreed in brief/metrics.md)."""
+"""The `nodes` table: the inventory, from the file and from the API."""
 
 from __future__ import annotations
 
