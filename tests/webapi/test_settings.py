@@ -1,5 +1,6 @@
 import pytest
 
+from tests.webapi.conftest import run_service
 from webapi.settings import SettingsError, deprecation_warnings, load_settings
 
 
@@ -73,3 +74,9 @@ def test_lists_are_comma_separated_and_urls_lose_their_trailing_slash(monkeypatc
     settings = load_settings()
     assert settings.cors_origins == ["http://a.lan:3000", "http://b.lan"]
     assert settings.grafana_url == "http://127.0.0.1:3000"
+
+
+def test_the_service_warns_about_old_names_at_start_up(tmp_path):
+    with run_service(tmp_path, scrape_interval="20") as service, service.client() as client:
+        assert client.get("/api/monitoring/health").json()["scrape_interval_seconds"] == 20
+    assert "DISPYCLUSTER_SCRAPE_INTERVAL is deprecated" in service.log.read_text()
