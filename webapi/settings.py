@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -30,9 +30,11 @@ RENAMED = {
 }
 
 
-def _renamed(new: str) -> AliasChoices:
-    """The variable `new`, or its old name."""
-    return AliasChoices(new, *(old for old, current in RENAMED.items() if current == new))
+def _renamed(name: str, description: str) -> dict[str, Any]:
+    """A renamed setting's Field arguments: read as DISPYCLUSTER_<name> or under its old name."""
+    new = f"{ENV_PREFIX}{name}"
+    old = [previous for previous, current in RENAMED.items() if current == new]
+    return {"validation_alias": AliasChoices(new, *old), "description": description}
 
 
 class SettingsError(SystemExit):
@@ -76,25 +78,13 @@ class Settings(BaseSettings):
         description="host:port of a local exporter to register as node `local` (set by `dispycluster up`).",
     )
     collect_interval: float = Field(
-        15.0,
-        ge=0.2,
-        le=3600,
-        validation_alias=_renamed(f"{ENV_PREFIX}COLLECT_INTERVAL"),
-        description="Seconds between collection rounds.",
+        15.0, ge=0.2, le=3600, **_renamed("COLLECT_INTERVAL", "Seconds between collection rounds.")
     )
     collect_timeout: float = Field(
-        5.0,
-        gt=0,
-        le=300,
-        validation_alias=_renamed(f"{ENV_PREFIX}COLLECT_TIMEOUT"),
-        description="Seconds one exporter scrape may take.",
+        5.0, gt=0, le=300, **_renamed("COLLECT_TIMEOUT", "Seconds one exporter scrape may take.")
     )
     collect_concurrency: int = Field(
-        32,
-        ge=1,
-        le=1024,
-        validation_alias=_renamed(f"{ENV_PREFIX}COLLECT_CONCURRENCY"),
-        description="Exporter scrapes in flight at once.",
+        32, ge=1, le=1024, **_renamed("COLLECT_CONCURRENCY", "Exporter scrapes in flight at once.")
     )
     retention_days: float = Field(7.0, gt=0, le=3650, description="Days of metric history kept.")
     raw_retention_hours: float = Field(
