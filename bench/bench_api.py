@@ -39,7 +39,7 @@ def main() -> None:
             "PORT": str(port),
             "HOST": "127.0.0.1",
             "DISPYCLUSTER_DATA_DIR": str(Path(tmp) / "data"),
-            "DISPYCLUSTER_SCRAPE_INTERVAL": "15",
+            "DISPYCLUSTER_COLLECT_INTERVAL": "15",
         }
         argv = [sys.executable, "-m", "webapi.cli", "web"]
         log = open(Path(tmp) / "web.log", "wb")  # noqa: SIM115 (closed below, after the process)

@@ -118,7 +118,9 @@ async def _measure(targets: list[str], data_dir: Path) -> tuple[list[float], lis
     from webapi.schemas.inventory import NodeSpec
     from webapi.settings import load_settings
 
-    settings = load_settings(data_dir=data_dir, scrape_interval=3600, scrape_timeout=5, evaluate_alerts=True)
+    settings = load_settings(
+        data_dir=data_dir, collect_interval=3600, collect_timeout=5, evaluate_alerts=True
+    )
     runtime = Runtime.from_settings(settings)
     migrate.upgrade(runtime.engine)
     with runtime.sessions() as session:
@@ -126,7 +128,7 @@ async def _measure(targets: list[str], data_dir: Path) -> tuple[list[float], lis
             store.create_node(session, NodeSpec(name=f"n{index:03d}", address="127.0.0.1", exporter=target))
     collector = Collector(runtime)
     await collector.start()  # its loop runs one round right away (and then sleeps an hour)
-    limit = settings.scrape_concurrency
+    limit = settings.collect_concurrency
     limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
     collected, bare = [], []
     try:

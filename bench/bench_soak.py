@@ -149,8 +149,8 @@ def run(minutes: float) -> None:
             "PORT": str(port),
             "DISPYCLUSTER_DATA_DIR": str(data_dir),
             "DISPYCLUSTER_INVENTORY": str(inventory),
-            "DISPYCLUSTER_SCRAPE_INTERVAL": "2",
-            "DISPYCLUSTER_SCRAPE_TIMEOUT": "1",
+            "DISPYCLUSTER_COLLECT_INTERVAL": "2",
+            "DISPYCLUSTER_COLLECT_TIMEOUT": "1",
             "DISPYCLUSTER_RETENTION_DAYS": "0.002",  # about 3 minutes
             "DISPYCLUSTER_RAW_RETENTION_HOURS": "0.01",  # 36 s raw, then 10 s buckets
             "DISPYCLUSTER_DOWNSAMPLE_SECONDS": "10",

@@ -89,8 +89,8 @@ def _service(data_dir: Path, port: int | None = None) -> Iterator[str]:
     env = {
         **os.environ,
         "DISPYCLUSTER_DATA_DIR": str(data_dir),
-        "DISPYCLUSTER_SCRAPE_INTERVAL": str(INTERVAL_SECONDS),
-        "DISPYCLUSTER_SCRAPE_TIMEOUT": "1.5",
+        "DISPYCLUSTER_COLLECT_INTERVAL": str(INTERVAL_SECONDS),
+        "DISPYCLUSTER_COLLECT_TIMEOUT": "1.5",
         "DISPYCLUSTER_DISPY_PORT": str(_free_port()),
     }
     argv = [

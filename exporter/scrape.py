@@ -17,6 +17,7 @@ from exporter.collectors import COLLECTORS
 from exporter.collectors import Collector as NodeCollector
 from exporter.collectors.base import BesideCollector, NoDataError, gauge
 from exporter.config import Config
+from exporter.process_limits import ProcessLimitsCollector
 
 log = logging.getLogger(__name__)
 # Each distinct collect[]/exclude[] selection gets its own registry; a scraper only ever uses a few.
@@ -139,6 +140,7 @@ def _exporter_metrics(registry: CollectorRegistry) -> CollectorRegistry:
     """`registry` with the exporter's own metrics: build info, process_* and python_info."""
     registry.register(_BuildInfo())
     ProcessCollector(registry=registry)
+    registry.register(ProcessLimitsCollector())
     PlatformCollector(registry=registry)
     return registry
 

@@ -15,6 +15,7 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         reload=settings.debug,
+        access_log=settings.access_log,
     )
 
 

@@ -27,7 +27,7 @@ from webapi.request_guard import RequestGuardMiddleware
 from webapi.routers import health, ws
 from webapi.runtime import Runtime
 from webapi.security_headers import SecurityHeadersMiddleware
-from webapi.settings import Settings, SettingsError, load_settings
+from webapi.settings import Settings, SettingsError, deprecation_warnings, load_settings
 from webapi.ui import install_ui
 from webapi.wheelhouse import router as wheelhouse
 from webapi.wiring import install as install_monitoring
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except TokenError as error:
             raise SettingsError(f"DispyCluster cannot start: {error}") from None
         print(_token_banner(settings), file=sys.stderr, flush=True)
+        for warning in deprecation_warnings():
+            print(f"DispyCluster: {warning}", file=sys.stderr, flush=True)
         # Whatever the service writes (database, dispy's recovery file, job files) is for its user only.
         previous_umask = os.umask(0o077)
         runtime.events.bind_loop(asyncio.get_running_loop())

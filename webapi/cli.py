@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from webapi.dispy_ports import DEFAULT_NODE_PORT
+
 
 def _web(args: argparse.Namespace) -> int:
     import uvicorn
@@ -17,7 +19,7 @@ def _web(args: argparse.Namespace) -> int:
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run("webapi.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run("webapi.app:create_app", factory=True, host=host, port=port, access_log=settings.access_log)
     return 0
 
 
@@ -149,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     node = sub.add_parser("node", help="run a dispy node for this service (what the systemd unit runs)")
     node.add_argument("--host", help="address the node listens on (default: dispy picks the main one)")
-    node.add_argument("--port", type=int, default=9701, help="port the node listens on (default: 9701)")
+    node.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_NODE_PORT,
+        help=f"port the node listens on (default: {DEFAULT_NODE_PORT})",
+    )
     node.add_argument(
         "--secret",
         help="shared secret (default: DISPYCLUSTER_DISPY_SECRET, which `ps` does not show); required "

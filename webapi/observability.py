@@ -1,4 +1,4 @@
-"""The service's own Prometheus metrics (names agreed in brief/metrics.md) and the HTTP middleware.
+"""The service's own Prometheus metrics (listed in README under `GET /metrics`) and the HTTP middleware.
 
 Module-level metrics on the default registry; `_created` series are disabled so every scrape shows only
 the counters themselves.
@@ -41,6 +41,21 @@ class HttpMetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # The labelled children, looked up once each: `labels()` takes a lock and checks its arguments.
+        self._counters: dict[tuple[str, str, str], Counter] = {}
+        self._histograms: dict[tuple[str, str], Histogram] = {}
+
+    def _observe(self, method: str, template: str, status: str, seconds: float) -> None:
+        counter = self._counters.get((method, template, status))
+        if counter is None:
+            counter = self._counters[(method, template, status)] = HTTP_REQUESTS.labels(
+                method, template, status
+            )
+        histogram = self._histograms.get((method, template))
+        if histogram is None:
+            histogram = self._histograms[(method, template)] = HTTP_SECONDS.labels(method, template)
+        counter.inc()
+        histogram.observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,9 +75,7 @@ class HttpMetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED_ROUTE
-            method = scope["method"]
-            HTTP_REQUESTS.labels(method, template, str(status)).inc()
-            HTTP_SECONDS.labels(method, template).observe(time.perf_counter() - started)
+            self._observe(scope["method"], template, str(status), time.perf_counter() - started)
 
 
 def forget_node(node: str) -> None:

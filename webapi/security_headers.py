@@ -7,7 +7,6 @@ ones an answer lacks, so both agree. FastAPI's `/docs` and `/redoc` pages start 
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webapi.http_headers import PAGE_HEADERS
@@ -19,6 +18,15 @@ DOC_HEADERS = {
 }
 
 
+def _raw(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    """ASGI's form of the headers, built once: this runs on every answer."""
+    return tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
+
+
+_RAW_PAGE_HEADERS = _raw(PAGE_HEADERS)
+_RAW_DOC_HEADERS = _raw(DOC_HEADERS)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -27,14 +35,14 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = DOC_HEADERS if scope["path"] in DOC_PATHS else PAGE_HEADERS
+        wanted = _RAW_DOC_HEADERS if scope["path"] in DOC_PATHS else _RAW_PAGE_HEADERS
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in wanted.items():
-                    if name not in headers:
-                        headers.append(name, value)
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in wanted if header[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, add_headers)

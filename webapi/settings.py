@@ -6,17 +6,35 @@ is prefixed with `DISPYCLUSTER_`. An invalid value stops start-up with a message
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from webapi.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT, DEFAULT_SCHEDULER_PORT
+
 ENV_PREFIX = "DISPYCLUSTER_"
-DEFAULT_SCHEDULER_PORT = 9702
+ENV_FILE = ".env"
 MIN_TOKEN_LENGTH = 16
 PLAIN_NAMES = {"host": "HOST", "port": "PORT", "debug": "DEBUG", "web_concurrency": "WEB_CONCURRENCY"}
+# Old names that still work (start-up warns): `SCRAPE_*` read as the scraping job type's settings too.
+RENAMED = {
+    f"{ENV_PREFIX}SCRAPE_INTERVAL": f"{ENV_PREFIX}COLLECT_INTERVAL",
+    f"{ENV_PREFIX}SCRAPE_TIMEOUT": f"{ENV_PREFIX}COLLECT_TIMEOUT",
+    f"{ENV_PREFIX}SCRAPE_CONCURRENCY": f"{ENV_PREFIX}COLLECT_CONCURRENCY",
+}
+
+
+def _renamed(name: str) -> AliasChoices:
+    """A renamed setting's aliases: read as DISPYCLUSTER_<name> or under its old name."""
+    new = f"{ENV_PREFIX}{name}"
+    old = [previous for previous, current in RENAMED.items() if current == new]
+    return AliasChoices(new, *old)
 
 
 class SettingsError(SystemExit):
@@ -32,11 +50,15 @@ def _http_url(value: str | None) -> str | None:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+    # populate_by_name: overrides by field name (tests, CLI) also for fields read under an alias.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, extra="ignore", populate_by_name=True
+    )
 
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "DISPYCLUSTER_HOST"))
     port: int = Field(8085, ge=1, le=65535, validation_alias=AliasChoices("PORT", "DISPYCLUSTER_PORT"))
     debug: bool = Field(False, validation_alias=AliasChoices("DEBUG", "DISPYCLUSTER_DEBUG"))
+    access_log: bool = Field(True, description="Log every HTTP request (uvicorn's access log) to stderr.")
 
     web_concurrency: int = Field(
         1,
@@ -55,9 +77,27 @@ class Settings(BaseSettings):
         None,
         description="host:port of a local exporter to register as node `local` (set by `dispycluster up`).",
     )
-    scrape_interval: float = Field(15.0, ge=0.2, le=3600, description="Seconds between collection rounds.")
-    scrape_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one exporter scrape may take.")
-    scrape_concurrency: int = Field(32, ge=1, le=1024, description="Scrapes in flight at once.")
+    collect_interval: float = Field(
+        15.0,
+        ge=0.2,
+        le=3600,
+        validation_alias=_renamed("COLLECT_INTERVAL"),
+        description="Seconds between collection rounds.",
+    )
+    collect_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        validation_alias=_renamed("COLLECT_TIMEOUT"),
+        description="Seconds one exporter scrape may take.",
+    )
+    collect_concurrency: int = Field(
+        32,
+        ge=1,
+        le=1024,
+        validation_alias=_renamed("COLLECT_CONCURRENCY"),
+        description="Exporter scrapes in flight at once.",
+    )
     retention_days: float = Field(7.0, gt=0, le=3650, description="Days of metric history kept.")
     raw_retention_hours: float = Field(
         24.0, gt=0, description="Hours of raw history kept before it is averaged into buckets."
@@ -90,7 +130,12 @@ class Settings(BaseSettings):
     dispy_host: str | None = Field(
         None, description="Address the dispy client binds; default 127.0.0.1 when every node is on loopback."
     )
-    dispy_port: int = Field(9700, ge=1, le=65533, description="dispy client port (nodes listen on 9701).")
+    dispy_port: int = Field(
+        DEFAULT_CLIENT_PORT,
+        ge=1,
+        le=65533,
+        description=f"dispy client port (nodes listen on {DEFAULT_NODE_PORT}).",
+    )
     dispy_pulse_interval: float = Field(
         2.0, ge=0.1, le=1000, description="Seconds between node pulses; a node missing 5 pulses is dead."
     )
@@ -166,10 +211,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> Settings:
-        if self.scrape_timeout > self.scrape_interval:
+        if self.collect_timeout > self.collect_interval:
             raise ValueError(
-                f"{ENV_PREFIX}SCRAPE_TIMEOUT ({self.scrape_timeout}) must not exceed "
-                f"{ENV_PREFIX}SCRAPE_INTERVAL ({self.scrape_interval})"
+                f"{ENV_PREFIX}COLLECT_TIMEOUT ({self.collect_timeout}) must not exceed "
+                f"{ENV_PREFIX}COLLECT_INTERVAL ({self.collect_interval})"
             )
         return self
 
@@ -201,6 +246,18 @@ def _describe(error: ValidationError) -> str:
         name = env_name(field) if field else "settings"
         lines.append(f"  {name}: {item['msg']} (got {item.get('input')!r})" if field else f"  {item['msg']}")
     return "Invalid settings:\n" + "\n".join(lines)
+
+
+def deprecation_warnings(environ: Mapping[str, str] | None = None, env_file: str = ENV_FILE) -> list[str]:
+    """One line per old variable name set in the environment or in `.env`, naming its replacement."""
+    names = {name.upper() for name in (os.environ if environ is None else environ)}
+    if Path(env_file).is_file():
+        names |= {name.upper() for name in dotenv_values(env_file)}
+    return [
+        f"{old} is deprecated and will be removed: set {new} instead"
+        for old, new in RENAMED.items()
+        if old in names
+    ]
 
 
 def load_settings(**overrides: object) -> Settings:

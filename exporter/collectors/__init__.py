@@ -39,6 +39,7 @@ from exporter.collectors.textfile import TextfileCollector
 from exporter.collectors.thermal_zone import ThermalZoneCollector
 from exporter.collectors.time import TimeCollector
 from exporter.collectors.timex import TimexCollector
+from exporter.collectors.udp_queues import UdpQueuesCollector
 from exporter.collectors.uname import UnameCollector
 from exporter.collectors.vmstat import VmstatCollector
 from exporter.collectors.watchdog import WatchdogCollector
@@ -79,6 +80,7 @@ COLLECTORS: dict[str, type[Collector]] = {
         ThermalZoneCollector,
         TimeCollector,
         TimexCollector,
+        UdpQueuesCollector,
         UnameCollector,
         VmstatCollector,
         WatchdogCollector,

@@ -46,8 +46,8 @@ def test_a_node_installs_from_the_master_and_joins(box: Box, tmp_path: Path):
         "DISPYCLUSTER_DISPY_SECRET": SECRET,
         "DISPYCLUSTER_DISPY_HOST": master.address,
         "DISPYCLUSTER_DISPY_PULSE_INTERVAL": "0.5",
-        "DISPYCLUSTER_SCRAPE_INTERVAL": "1",
-        "DISPYCLUSTER_SCRAPE_TIMEOUT": "1",
+        "DISPYCLUSTER_COLLECT_INTERVAL": "1",
+        "DISPYCLUSTER_COLLECT_TIMEOUT": "1",
         # SQLite in PostgreSQL runs too: the test server is on the machine's loopback, which the master's
         # namespace has no way to (nor should have).
         "DISPYCLUSTER_DATABASE_URL": f"sqlite:///{data_dir}/dispycluster.db",

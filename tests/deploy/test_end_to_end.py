@@ -157,8 +157,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env = {
             "DISPYCLUSTER_DATA_DIR": str(tmp / "data"),
             "DISPYCLUSTER_INVENTORY": str(tmp / "inventory.yml"),
-            "DISPYCLUSTER_SCRAPE_INTERVAL": "1",
-            "DISPYCLUSTER_SCRAPE_TIMEOUT": "1",
+            "DISPYCLUSTER_COLLECT_INTERVAL": "1",
+            "DISPYCLUSTER_COLLECT_TIMEOUT": "1",
             "DISPYCLUSTER_DISPY_SECRET": SECRET,
             "DISPYCLUSTER_DISPY_PORT": str(free_port()),
             "DISPYCLUSTER_DISPY_PULSE_INTERVAL": "0.5",

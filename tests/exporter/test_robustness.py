@@ -150,6 +150,8 @@ CASES: list[tuple[set[str], str, Damage]] = [
     ({"conntrack"}, "proc/sys/net/netfilter", remove),
     ({"conntrack"}, "proc/sys/net/netfilter/nf_conntrack_max", directory_instead),
     ({"conntrack"}, "proc/net/stat/nf_conntrack", garbage("entries\n00000001\n")),
+    ({"udp_queues"}, "proc/net/udp", directory_instead),
+    ({"udp_queues"}, "proc/net/udp6", garbage("  sl  local_address\n  1: 0:0 0:0 07 many\n")),
     ({"arp"}, "proc/net/arp", remove),
     ({"arp"}, "proc/net/arp", garbage("192.0.2.1 eno1\n")),
     ({"processes"}, "proc/sys/kernel/pid_max", directory_instead),

@@ -46,6 +46,7 @@ def test_exporter_metrics_are_included_by_default():
     text = generate_latest(NodeExporter(fixture_config("rpi4"), ["uname"]).registry()).decode()
     assert "dispycluster_exporter_build_info{version=" in text
     assert "process_cpu_seconds_total" in text
+    assert "process_virtual_memory_max_bytes" in text
     assert "python_info" in text
 
 

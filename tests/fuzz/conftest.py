@@ -34,8 +34,8 @@ def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             host="0.0.0.0",
             api_token=TOKEN,
             inventory=str(inventory),
-            scrape_interval="1",
-            scrape_timeout="1",
+            collect_interval="1",
+            collect_timeout="1",
             dispy_port=str(free_port()),
         ) as service,
     ):

@@ -37,7 +37,7 @@ def _job(session, name: str, priority: int = 5, **fields) -> Job:
         parameters={},
         status="queued",
         priority=priority,
-        created_at=store.utcnow(),
+        created_at=store.naive_utc_now(),
         attempts=0,
         max_retries=0,
         progress=0.0,
@@ -52,7 +52,7 @@ def _job(session, name: str, priority: int = 5, **fields) -> Job:
 
 def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sessions):
     with sessions() as session:
-        now = store.utcnow()
+        now = store.naive_utc_now()
         for name, priority, scheduled_at in [
             ("low", 2, None),
             ("high", 9, None),
@@ -73,7 +73,7 @@ def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sess
 def test_kept_counts_follow_inserts_transitions_and_deletes(sessions):
     with sessions() as session:
         jobs = [_job(session, f"j{i}") for i in range(5)]
-        (claimed,) = store.claim_due(session, store.utcnow(), 1)
+        (claimed,) = store.claim_due(session, store.naive_utc_now(), 1)
         assert claimed.id == jobs[0].id and claimed.status == "dispatched" and claimed.attempts == 1
         store.transition(claimed, JobStatus.RUNNING)
         store.transition(claimed, JobStatus.SUCCEEDED)
@@ -109,7 +109,7 @@ def test_logs_stop_at_the_limit_with_a_marker(sessions):
 
 def test_purge_deletes_only_jobs_finished_before_the_cutoff_with_their_logs(sessions):
     with sessions() as session:
-        now = store.utcnow()
+        now = store.naive_utc_now()
         old = _job(session, "old")
         old.status, old.finished_at = "succeeded", now - timedelta(days=40)
         recent = _job(session, "recent")

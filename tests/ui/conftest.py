@@ -121,8 +121,8 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "--clean", "--daemon", "--dest_path_prefix", str(tmp / "dispynode"),
     ]  # fmt: skip
     env = {
-        "DISPYCLUSTER_SCRAPE_INTERVAL": "1",
-        "DISPYCLUSTER_SCRAPE_TIMEOUT": "0.8",
+        "DISPYCLUSTER_COLLECT_INTERVAL": "1",
+        "DISPYCLUSTER_COLLECT_TIMEOUT": "0.8",
         "DISPYCLUSTER_DISPY_SECRET": secret,
         "DISPYCLUSTER_DISPY_PORT": str(client_port),
         "DISPYCLUSTER_DISPY_PULSE_INTERVAL": "1",

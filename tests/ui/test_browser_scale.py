@@ -23,8 +23,8 @@ def big_cluster(launch_service, tmp_path_factory):
     closed = free_port()
     env = {
         "DISPYCLUSTER_DISPY_PORT": str(free_port()),
-        "DISPYCLUSTER_SCRAPE_INTERVAL": "2",
-        "DISPYCLUSTER_SCRAPE_TIMEOUT": "1",
+        "DISPYCLUSTER_COLLECT_INTERVAL": "2",
+        "DISPYCLUSTER_COLLECT_TIMEOUT": "1",
     }
     with (
         exporter(tmp, "real") as real_port,

@@ -46,6 +46,11 @@ def test_layout_links_to_grafana_when_configured(client):
     assert 'data-grafana-node="http://grafana.test:3000/d/dispycluster-node"' in client.get("/nodes/n1").text
 
 
+def test_the_node_form_suggests_the_default_dispy_node_port(client):
+    (field,) = [tag for tag in client.get("/nodes").text.split("<input")[1:] if 'name="dispy_port"' in tag]
+    assert 'placeholder="9701"' in field.split(">", 1)[0]
+
+
 def test_path_values_are_escaped_into_the_page(client):
     response = client.get("/nodes/%3Cimg%20src%3Dx%3E")
     assert "<img src=x>" not in response.text

@@ -77,7 +77,7 @@ class Collector:
 
     async def start(self) -> None:
         await asyncio.to_thread(self._prepare)
-        limit = self.settings.scrape_concurrency
+        limit = self.settings.collect_concurrency
         self._client = httpx.AsyncClient(
             limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit), trust_env=False
         )
@@ -129,7 +129,7 @@ class Collector:
         log.info("inventory %s synced: %s", path, result)
 
     async def _loop(self) -> None:
-        interval = self.settings.scrape_interval
+        interval = self.settings.collect_interval
         while True:
             started = time.monotonic()
             try:
@@ -156,8 +156,8 @@ class Collector:
         results = await scrape_all(
             self._client,
             targets,
-            self.settings.scrape_timeout,
-            self.settings.scrape_concurrency,
+            self.settings.collect_timeout,
+            self.settings.collect_concurrency,
             self.settings.exporter_max_bytes,
         )
         now = self.clock()
@@ -212,7 +212,7 @@ class Collector:
             if not s.evaluate_alerts:
                 return None
             observed = {
-                name: observe(state, state.status(now, s.scrape_interval)[0])
+                name: observe(state, state.status(now, s.collect_interval)[0])
                 for name, state in self.states.items()
             }
             return alert_store.sync_builtin(session, self.evaluator.evaluate(now, observed), now)

@@ -1,4 +1,4 @@
-"""The `nodes` table (names agreed in brief/metrics.md)."""
+"""The `nodes` table: the inventory, from the file and from the API."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapi.db.base import Base
+from webapi.dispy_ports import DEFAULT_NODE_PORT
 
-DEFAULT_DISPY_PORT = 9701
 DEFAULT_EXPORTER_PORT = 9100
 
 
@@ -18,7 +18,7 @@ class NodeRow(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     address: Mapped[str] = mapped_column(String(255))
     exporter: Mapped[str] = mapped_column(String(255))
-    dispy_port: Mapped[int] = mapped_column(Integer, default=DEFAULT_DISPY_PORT)
+    dispy_port: Mapped[int] = mapped_column(Integer, default=DEFAULT_NODE_PORT)
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # "file" rows follow the inventory file; "api" rows belong to the operator and a reload leaves them alone.
     source: Mapped[str] = mapped_column(String(8), default="api")

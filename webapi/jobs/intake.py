@@ -56,7 +56,7 @@ def job_values(body: JobCreate, params: BaseModel) -> dict[str, Any]:
         "parameters": params.model_dump(mode="json"),
         "status": JobStatus.QUEUED.value,
         "priority": body.priority,
-        "created_at": store.utcnow(),
+        "created_at": store.naive_utc_now(),
         "scheduled_at": to_naive_utc(body.scheduled_at) if body.scheduled_at else None,
         "timeout_s": body.timeout_s,
         "max_retries": body.max_retries,

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webapi.jobs.dispatch.engine_api import DEFAULT_NODE_PORT
+from webapi.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT
 from webapi.private_files import private_dir, write_private
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 ZOMBIE_MINUTES = 1.0
 CONFIG_FILE = "dispynode.conf"
-
-DEFAULT_CLIENT_PORT = 9700
 
 
 class NodeCommandError(ValueError):
@@ -111,11 +109,11 @@ def _port_free(port: int) -> bool:
 
 def local_dispynode(options: UpOptions, _exporter_address: str) -> list[Child]:
     """`dispycluster up`'s embedded node on loopback. The web child inherits the environment set here
-    (which node to use, and a free dispy client port if 9700 is taken)."""
+    (which node to use, and a free dispy client port if the default one is taken)."""
     # Imported here: the launcher needs the server extra, and `dispycluster node` runs on a base install.
     from webapi.launcher import Child, free_loopback_port  # noqa: PLC0415
 
-    port = DEFAULT_NODE_PORT if _port_free(DEFAULT_NODE_PORT) and _port_free(DEFAULT_NODE_PORT - 1) else 0
+    port = DEFAULT_NODE_PORT if _port_free(DEFAULT_NODE_PORT) and _port_free(DEFAULT_CLIENT_PORT) else 0
     port = port or free_loopback_port()
     if not _port_free(DEFAULT_CLIENT_PORT):
         os.environ["DISPYCLUSTER_DISPY_PORT"] = str(free_loopback_port())

@@ -26,13 +26,14 @@ LOG_TRUNCATED = "[log limit reached: further output dropped]"
 write_lock = threading.Lock()
 
 
-def utcnow() -> datetime:
+def naive_utc_now() -> datetime:
+    """The current time in UTC without tzinfo, as the job tables store it."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 def transition(job: Job, target: JobStatus, now: datetime | None = None) -> None:
     """The only place a job's status changes (the conditional claim/cancel updates below aside)."""
-    now = now or utcnow()
+    now = now or naive_utc_now()
     check_transition(JobStatus(job.status), target)
     job.status = target.value
     if target == JobStatus.RUNNING:
@@ -157,7 +158,7 @@ def cancel_if_queued(session: Session, job: Job) -> bool:
         session.execute(
             update(Job)
             .where(Job.id == job.id, Job.status == JobStatus.QUEUED.value)
-            .values(status=JobStatus.CANCELLED.value, finished_at=utcnow())
+            .values(status=JobStatus.CANCELLED.value, finished_at=naive_utc_now())
             .execution_options(synchronize_session=False)
         ),
     )
@@ -203,7 +204,7 @@ def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: in
     with it; the dispatcher saves that column with the job)."""
     if not text or job.log_bytes >= limit_bytes:
         return
-    now = utcnow()
+    now = naive_utc_now()
     rows = []
     for line in text.splitlines():
         size = len(line.encode()) + 1

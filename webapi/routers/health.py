@@ -14,5 +14,5 @@ class Liveness(BaseModel):
 
 
 @router.get("/api/health", response_model=Liveness)
-def liveness() -> Liveness:
+async def liveness() -> Liveness:
     return Liveness(status="ok", version=__version__)

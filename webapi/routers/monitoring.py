@@ -61,11 +61,15 @@ def metrics(
     until: Moment = None,
     step: Annotated[float | None, Query(ge=1, le=86400, description="Bucket width in seconds")] = None,
     source: Annotated[
-        HistorySource, Query(description="History from SQLite or Prometheus query_range")
-    ] = "sqlite",
+        HistorySource,
+        Query(
+            description="History from the service's database (`database`; `sqlite` is accepted as another "
+            "name for it, whichever database is configured) or from Prometheus's query_range (`prometheus`)"
+        ),
+    ] = "database",
 ) -> CurrentMetrics | HistoryAnswer:
     """Current metrics per node and for the cluster; with `metric`, `since`, `until` or `step`, history."""
-    if metric is None and since is None and until is None and step is None and source == "sqlite":
+    if metric is None and since is None and until is None and step is None and source != "prometheus":
         return monitoring.current_metrics(runtime, session, node)
     query = HistoryQuery(node, metric, _epoch(since), _epoch(until), step, source)
     return monitoring.history_series(runtime, session, query)

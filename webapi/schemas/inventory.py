@@ -8,7 +8,8 @@ from typing import Annotated
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from webapi.inventory.table import DEFAULT_DISPY_PORT, DEFAULT_EXPORTER_PORT
+from webapi.dispy_ports import DEFAULT_NODE_PORT
+from webapi.inventory.table import DEFAULT_EXPORTER_PORT
 
 NodeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
 
@@ -57,7 +58,7 @@ class NodeSpec(BaseModel):
     name: NodeName
     address: Address
     exporter: str | None = Field(None, description="host:port of its exporter; default address:9100")
-    dispy_port: Port = DEFAULT_DISPY_PORT
+    dispy_port: Port = DEFAULT_NODE_PORT
     labels: dict[str, str] = Field(default_factory=dict)
 
     _labels = field_validator("labels")(_check_labels)

@@ -68,7 +68,9 @@ class HistoryAnswer(BaseModel):
     since: datetime
     until: datetime
     step_seconds: float | None
-    source: Literal["sqlite", "prometheus"]
+    source: str = Field(
+        description="`prometheus`, or the database the history was read from: `sqlite`, `postgresql`"
+    )
     series: list[Series]
 
 

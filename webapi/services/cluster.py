@@ -28,7 +28,7 @@ from webapi.schemas.cluster import (
 )
 from webapi.services import nodes
 from webapi.services.parts import database_health, probe_parts
-from webapi.services.timefmt import utc_now
+from webapi.services.timefmt import utc_from_unix
 
 
 def now(runtime: Runtime) -> float:
@@ -131,7 +131,7 @@ async def overview(runtime: Runtime) -> Overview:
         jobs=job_counts() if job_counts else None,
         parts=parts,
         issues=verdict.issues,
-        timestamp=utc_now(at),
+        timestamp=utc_from_unix(at),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from webapi.collection import history
 from webapi.runtime import Runtime
-from webapi.services.timefmt import utc_now
+from webapi.services.timefmt import utc_from_unix
 
 ExportFormat = Literal["csv", "json"]
 COLUMNS = ("timestamp", "node", "metric", "value", "resolution_seconds")
@@ -20,7 +20,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 def _rows(runtime: Runtime, since: float, until: float, node: str | None) -> Iterator[tuple[object, ...]]:
     with runtime.sessions() as session:
         for name, metric, ts, value, resolution in history.iter_samples(session, since, until, node):
-            yield utc_now(ts).isoformat(), name, metric, value, resolution
+            yield utc_from_unix(ts).isoformat(), name, metric, value, resolution
 
 
 def csv_chunks(runtime: Runtime, since: float, until: float, node: str | None) -> Iterator[str]:
@@ -37,7 +37,11 @@ def csv_chunks(runtime: Runtime, since: float, until: float, node: str | None) -
 
 
 def json_chunks(runtime: Runtime, since: float, until: float, node: str | None) -> Iterator[str]:
-    header = {"since": utc_now(since).isoformat(), "until": utc_now(until).isoformat(), "node": node}
+    header = {
+        "since": utc_from_unix(since).isoformat(),
+        "until": utc_from_unix(until).isoformat(),
+        "node": node,
+    }
     yield json.dumps(header)[:-1] + ', "samples": ['
     for index, row in enumerate(_rows(runtime, since, until, node)):
         yield ("," if index else "") + json.dumps(dict(zip(COLUMNS, row, strict=True)))
@@ -45,5 +49,5 @@ def json_chunks(runtime: Runtime, since: float, until: float, node: str | None) 
 
 
 def filename(fmt: ExportFormat, since: float, until: float, node: str | None) -> str:
-    span = f"{utc_now(since):%Y%m%dT%H%M%SZ}-{utc_now(until):%Y%m%dT%H%M%SZ}"
+    span = f"{utc_from_unix(since):%Y%m%dT%H%M%SZ}-{utc_from_unix(until):%Y%m%dT%H%M%SZ}"
     return f"dispycluster-{node or 'all'}-{span}.{fmt}"

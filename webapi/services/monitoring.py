@@ -28,9 +28,11 @@ from webapi.schemas.monitoring import (
 )
 from webapi.services import nodes
 from webapi.services.cluster import now
-from webapi.services.timefmt import utc, utc_now
+from webapi.services.timefmt import utc, utc_from_unix
 
-HistorySource = Literal["sqlite", "prometheus"]
+# Where history comes from: the service's own database (`sqlite` is an older name for it, still accepted,
+# whichever database that is) or Prometheus.
+HistorySource = Literal["database", "sqlite", "prometheus"]
 
 
 def collector_of(runtime: Runtime) -> Collector:
@@ -41,7 +43,7 @@ def collector_of(runtime: Runtime) -> Collector:
 
 def round_out(outcome: RoundOutcome) -> RoundOut:
     return RoundOut(
-        started_at=utc_now(outcome.started_at),
+        started_at=utc_from_unix(outcome.started_at),
         duration_seconds=round(outcome.duration, 4),
         scraped=outcome.scraped,
         succeeded=outcome.succeeded,
@@ -54,7 +56,7 @@ def health(runtime: Runtime) -> MonitoringHealth:
     collector = collector_of(runtime)
     return MonitoringHealth(
         collector_running=collector.running,
-        scrape_interval_seconds=runtime.settings.scrape_interval,
+        scrape_interval_seconds=runtime.settings.collect_interval,
         last_round=round_out(collector.last_round) if collector.last_round else None,
         last_round_failure=collector.last_failure,
         inventory_error=collector.inventory_error,
@@ -107,7 +109,7 @@ def current_metrics(runtime: Runtime, session: Session, node: str | None) -> Cur
         network_rx_bps=_sum([v.network_rx_bps for v in values]),
         network_tx_bps=_sum([v.network_tx_bps for v in values]),
     )
-    return CurrentMetrics(nodes=per_node, cluster=cluster, timestamp=utc_now(at))
+    return CurrentMetrics(nodes=per_node, cluster=cluster, timestamp=utc_from_unix(at))
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ class HistoryQuery:
     since: float | None
     until: float | None
     step: float | None
-    source: HistorySource = "sqlite"
+    source: HistorySource = "database"
 
 
 def history_series(runtime: Runtime, session: Session, query: HistoryQuery) -> HistoryAnswer:
@@ -142,9 +144,14 @@ def history_series(runtime: Runtime, session: Session, query: HistoryQuery) -> H
             for row in rows
             for m in metrics
         ]
-    step = window.step if query.source == "prometheus" else query.step
+    from_prometheus = query.source == "prometheus"
     return HistoryAnswer(
-        since=utc_now(since), until=utc_now(until), step_seconds=step, source=query.source, series=series
+        since=utc_from_unix(since),
+        until=utc_from_unix(until),
+        step_seconds=window.step if from_prometheus else query.step,
+        # The database really read (sqlite, postgresql), whatever name the request used for it.
+        source="prometheus" if from_prometheus else runtime.engine.dialect.name,
+        series=series,
     )
 
 
@@ -175,7 +182,7 @@ def alert_out(row: AlertRow) -> AlertOut:
         summary=row.summary,
         description=row.description,
         status=row.status,  # type: ignore[arg-type]
-        starts_at=utc_now(row.starts_at),
+        starts_at=utc_from_unix(row.starts_at),
         ends_at=utc(row.ends_at),
         source=row.source,  # type: ignore[arg-type]
         fingerprint=row.fingerprint,

@@ -21,7 +21,7 @@ def node_state(runtime: Runtime, name: str) -> NodeState:
 
 
 def status_of(runtime: Runtime, state: NodeState, now: float) -> tuple[Status, str | None]:
-    return state.status(now, runtime.settings.scrape_interval)
+    return state.status(now, runtime.settings.collect_interval)
 
 
 def current_metrics(state: NodeState, status: Status) -> NodeMetrics | None:

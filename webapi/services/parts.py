@@ -20,11 +20,11 @@ def collector_health(collector: Collector | None, now: float) -> PartHealth:
     if collector is None or not collector.running:
         return PartHealth(name="collector", status="down", detail="not running")
     last = collector.last_round
-    interval = collector.settings.scrape_interval
+    interval = collector.settings.collect_interval
     if last is None:
         return PartHealth(name="collector", status="starting", detail="first round not finished")
     age = now - last.started_at
-    if age > 3 * interval + collector.settings.scrape_timeout:
+    if age > 3 * interval + collector.settings.collect_timeout:
         return PartHealth(name="collector", status="down", detail=f"last round {age:.0f} s ago")
     detail = collector.last_failure or f"last round {age:.0f} s ago, {last.duration * 1000:.0f} ms"
     return PartHealth(name="collector", status="ok", detail=detail, latency_ms=last.duration * 1000)

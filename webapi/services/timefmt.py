@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
-def utc(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
-
-
-def utc_now(ts: float) -> datetime:
+def utc_from_unix(ts: float) -> datetime:
+    """The aware UTC datetime of a Unix timestamp (not the current time)."""
     return datetime.fromtimestamp(ts, UTC)
+
+
+def utc(ts: float | None) -> datetime | None:
+    """`utc_from_unix`, passing None (unknown) through."""
+    return None if ts is None else utc_from_unix(ts)

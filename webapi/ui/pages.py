@@ -3,6 +3,8 @@ REST API and keeps it live over /ws, so a page never shows data the API would no
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from webapi.deps import RuntimeDep
+from webapi.dispy_ports import DEFAULT_NODE_PORT
 from webapi.errors import ApiError
 from webapi.jobs.states import JobStatus
 from webapi.ui.assets import module_graph, plotly_asset
@@ -43,6 +46,7 @@ def _render(
             "page_script": f"/static/js/pages/{Path(template).stem}.js",
             "modules": module_graph(f"pages/{Path(template).stem}.js"),
             # Where the language switch comes back to: this page with its filters.
+            "default_node_port": DEFAULT_NODE_PORT,
             "here": f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
             **context,
         },
@@ -50,34 +54,34 @@ def _render(
     return secure_page(response)
 
 
-@router.get("/")
-def dashboard(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return _render(request, runtime, "dashboard.html", "dashboard")
+@dataclass(frozen=True)
+class Page:
+    path: str
+    template: str
+    section: str  # the navigation entry shown as current
+    context: Callable[[], dict[str, Any]] = dict  # what the template needs besides the path's values
 
 
-@router.get("/jobs")
-def jobs(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return _render(request, runtime, "jobs.html", "jobs", statuses=[status.value for status in JobStatus])
+PAGES = (
+    Page("/", "dashboard.html", "dashboard"),
+    Page("/jobs", "jobs.html", "jobs", lambda: {"statuses": [status.value for status in JobStatus]}),
+    Page("/jobs/{job_id}", "job.html", "jobs"),
+    Page("/nodes", "nodes.html", "nodes"),
+    Page("/nodes/{node_name}", "node.html", "nodes"),
+    Page("/monitoring", "monitoring.html", "monitoring"),
+)
 
 
-@router.get("/jobs/{job_id}")
-def job(request: Request, runtime: RuntimeDep, job_id: str) -> HTMLResponse:
-    return _render(request, runtime, "job.html", "jobs", job_id=job_id)
+def _handler(page: Page) -> Callable[[Request, RuntimeDep], HTMLResponse]:
+    def render_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+        # Path values (job_id, node_name) go to the template as they are: Jinja escapes them.
+        return _render(request, runtime, page.template, page.section, **page.context(), **request.path_params)
+
+    return render_page
 
 
-@router.get("/nodes")
-def nodes(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return _render(request, runtime, "nodes.html", "nodes")
-
-
-@router.get("/nodes/{node_name}")
-def node(request: Request, runtime: RuntimeDep, node_name: str) -> HTMLResponse:
-    return _render(request, runtime, "node.html", "nodes", node_name=node_name)
-
-
-@router.get("/monitoring")
-def monitoring(request: Request, runtime: RuntimeDep) -> HTMLResponse:
-    return _render(request, runtime, "monitoring.html", "monitoring")
+for _page in PAGES:
+    router.add_api_route(_page.path, _handler(_page), methods=["GET"], name=Path(_page.template).stem)
 
 
 def _same_site_path(url: str | None) -> str:

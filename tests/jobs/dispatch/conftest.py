@@ -76,7 +76,7 @@ class Harness:
                 type=type_,
                 parameters=parameters or {},
                 status="queued",
-                created_at=store.utcnow(),
+                created_at=store.naive_utc_now(),
                 **values,
             )
             session.add(job)

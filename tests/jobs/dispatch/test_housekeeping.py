@@ -60,7 +60,7 @@ def test_counts_and_gauges_are_refreshed_every_second(harness: Harness):
 
 
 def _finished_jobs(harness: Harness, count: int, age: timedelta) -> None:
-    finished = store.utcnow() - age
+    finished = store.naive_utc_now() - age
     row = {"name": "old", "type": "echo", "parameters": {}, "status": "succeeded", "priority": 5}
     row |= {"created_at": finished, "finished_at": finished, "attempts": 1, "max_retries": 0}
     with harness.runtime.sessions() as session:

@@ -28,7 +28,7 @@ class Clock:
 
 def test_a_round_with_an_injected_clock_fires_alerts_publishes_events_and_compacts(tmp_path):
     exporter = debian_exporter(tmp_path)
-    settings = load_settings(data_dir=tmp_path, scrape_interval=10, scrape_timeout=2)
+    settings = load_settings(data_dir=tmp_path, collect_interval=10, collect_timeout=2)
     runtime = Runtime.from_settings(settings)
     migrate.upgrade(runtime.engine)
     clock = Clock(1_000_000.0)
@@ -87,7 +87,7 @@ def test_stopping_an_exporter_turns_its_node_offline_and_back_online(tmp_path):
     with (
         exporters["ours"].run(),
         run_service(
-            tmp_path, inventory=str(inventory), scrape_interval="0.3", scrape_timeout="0.25"
+            tmp_path, inventory=str(inventory), collect_interval="0.3", collect_timeout="0.25"
         ) as service,
         service.client() as client,
     ):

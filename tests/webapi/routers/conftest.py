@@ -35,7 +35,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         stock.run(),
         ours.run(),
         run_service(
-            tmp_path, inventory=str(inventory), scrape_interval="0.5", scrape_timeout="0.4"
+            tmp_path, inventory=str(inventory), collect_interval="0.5", collect_timeout="0.4"
         ) as service,
     ):
         with service.client() as client:

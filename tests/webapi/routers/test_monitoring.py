@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.database import postgres_requested
+from tests.webapi.conftest import run_service
+
 
 def test_monitoring_health_reports_the_collector_and_last_errors(cluster):
     with cluster.service.client() as client:
@@ -55,6 +58,19 @@ def test_history_series_with_window_and_step(cluster):
         ("stock", "cpu_percent"),
         ("ours", "load1"),
     }
+
+
+def test_history_names_the_database_it_was_read_from(tmp_path):
+    used = "postgresql" if postgres_requested() else "sqlite"
+    with run_service(tmp_path) as service, service.client() as client:
+        for source in (None, "database", "sqlite"):  # `sqlite`: the older name, whichever database is used
+            params = {"metric": "load1", **({"source": source} if source else {})}
+            answer = client.get("/api/monitoring/metrics", params=params)
+            assert answer.status_code == 200 and answer.json()["source"] == used
+        assert client.get("/api/monitoring/metrics", params={"source": "mysql"}).status_code == 422
+        # `source=sqlite` alone still means the current figures, as `database` does.
+        current = client.get("/api/monitoring/metrics", params={"source": "sqlite"}).json()
+        assert "cluster" in current and "series" not in current
 
 
 def test_history_refuses_bad_queries(cluster):

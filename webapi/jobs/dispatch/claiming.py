@@ -69,7 +69,7 @@ class Claims:
             return []
         # Cleared before the query: a submission committed meanwhile sets it again.
         self._maybe_due, self._next_scan = False, now + SCAN_INTERVAL_S
-        utc_now = store.utcnow()
+        utc_now = store.naive_utc_now()
         claimed = store.claim_due(session, utc_now, free)
         if len(claimed) == free:
             self._maybe_due = True  # more may be waiting

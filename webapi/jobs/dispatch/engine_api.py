@@ -12,9 +12,6 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-# Where a dispynode listens unless told otherwise (`dispynode.py -p`, one above dispy's client port 9700).
-DEFAULT_NODE_PORT = 9701
-
 
 @dataclass(frozen=True)
 class NodeAddress:

@@ -203,7 +203,7 @@ class Flights:
         self._publish(job)
         if not outcomes.retries(ending.status, job.attempts, job.max_retries, job.cancel_requested):
             return
-        now = store.utcnow()
+        now = store.naive_utc_now()
         store.transition(job, JobStatus.QUEUED, now)
         job.scheduled_at = outcomes.retry_at(now, job.attempts, self._settings.job_retry_backoff_s)
         self._log(

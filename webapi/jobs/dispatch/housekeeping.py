@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from webapi.dispy_ports import DEFAULT_NODE_PORT
 from webapi.jobs import metrics, store
-from webapi.jobs.dispatch.engine_api import DEFAULT_NODE_PORT, Engine, NodeAddress
+from webapi.jobs.dispatch.engine_api import Engine, NodeAddress
 from webapi.jobs.registry import Registry
 from webapi.jobs.states import TERMINAL, JobStatus
 from webapi.settings import Settings
@@ -78,7 +79,7 @@ class Housekeeping:
         step while a backlog remains, else in PURGE_INTERVAL_S."""
         if now < self._next_purge:
             return
-        before = store.utcnow() - timedelta(days=self._settings.job_retention_days)
+        before = store.naive_utc_now() - timedelta(days=self._settings.job_retention_days)
         deleted = store.purge_finished(session, before, PURGE_BATCH)
         if deleted:
             session.commit()
