@@ -19,7 +19,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,6 +30,7 @@ import httpx
 
 from bench.bench_collect import _free_port, _stop, _wait, record_payload, replay_servers
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.processes import web_service_argv
 
 NODES = 50
 JOBS = 10_000
@@ -93,17 +93,7 @@ def _service(data_dir: Path, port: int | None = None) -> Iterator[str]:
         "DISPYCLUSTER_COLLECT_TIMEOUT": "1.5",
         "DISPYCLUSTER_DISPY_PORT": str(_free_port()),
     }
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "webapi.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    argv = web_service_argv(port)
     log = open(data_dir / "web.log", "wb")  # noqa: SIM115 (closed with the process below)
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:

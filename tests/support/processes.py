@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -83,3 +84,18 @@ def running(
         yield proc
     finally:
         stop_process(proc)
+
+
+def web_service_argv(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The command that serves the web service under uvicorn, built by the app factory."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "webapi.app:create_app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]

@@ -20,7 +20,7 @@ import pytest
 
 from tests.support.browser import CHROMIUM_ARGS
 from tests.support.database import DATABASE_URL_ENV, postgres_requested
-from tests.support.processes import free_port, require_binary, running, wait_until
+from tests.support.processes import free_port, require_binary, running, wait_until, web_service_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
@@ -75,17 +75,7 @@ def web_service(tmp: Path, env: dict[str, str], port: int | None = None) -> Iter
     """`uvicorn --factory webapi.app:create_app` on a free (or given) loopback port: its URL."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "webapi.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    argv = web_service_argv(port)
     env = {"DISPYCLUSTER_DATA_DIR": str(tmp / "data"), **env}
     with running(
         argv, log_path=tmp / "web.log", env=env, cwd=ROOT, ready_url=f"{base_url}/api/health", timeout=60
