@@ -111,12 +111,12 @@ async def _bare_round(client: httpx.AsyncClient, targets: list[str]) -> float:
 
 
 async def _measure(targets: list[str], data_dir: Path) -> tuple[list[float], list[float]]:
-    from webapi.collection.service import Collector
-    from webapi.db import migrate
+    from webapi.core.db import migrate
+    from webapi.core.runtime import Runtime
+    from webapi.core.settings import load_settings
     from webapi.inventory import store
-    from webapi.runtime import Runtime
-    from webapi.schemas.inventory import NodeSpec
-    from webapi.settings import load_settings
+    from webapi.inventory.schemas import NodeSpec
+    from webapi.monitoring.collector import Collector
 
     settings = load_settings(
         data_dir=data_dir, collect_interval=3600, collect_timeout=5, evaluate_alerts=True

@@ -33,12 +33,12 @@ import dispy
 import httpx
 
 from tests.support.processes import free_port, running, wait_until
-from webapi.db import migrate
-from webapi.db.engine import make_engine
+from webapi.core.db import migrate
+from webapi.core.db.engine import make_engine
+from webapi.core.settings import load_settings
 from webapi.jobs import node_runtime
 from webapi.jobs.dispy_compat import install_getargspec
 from webapi.jobs.registry import Registry
-from webapi.settings import load_settings
 
 JOBS = 1000
 ROUNDS = 3

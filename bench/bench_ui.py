@@ -43,12 +43,12 @@ GOAL_SECONDS = 1.0
 
 def _seed(data_dir: Path, targets: list[str]) -> None:
     """The inventory and the job table, written before the service starts."""
-    from webapi.db import migrate
+    from webapi.core.db import migrate
+    from webapi.core.runtime import Runtime
+    from webapi.core.settings import load_settings
     from webapi.inventory import store
-    from webapi.jobs.models import Job
-    from webapi.runtime import Runtime
-    from webapi.schemas.inventory import NodeSpec
-    from webapi.settings import load_settings
+    from webapi.inventory.schemas import NodeSpec
+    from webapi.jobs.tables import Job
 
     runtime = Runtime.from_settings(load_settings(data_dir=data_dir))
     migrate.upgrade(runtime.engine)

@@ -13,6 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.database import DATABASE_URL_ENV, postgres_requested
+from tests.support.monitored_cluster import cluster
+from tests.support.webservice import sessions
+
+__all__ = ["cluster", "sessions"]  # fixtures whose logic lives in tests/support/
 
 
 def _in_ci() -> bool:

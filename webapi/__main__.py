@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from webapi.settings import load_settings
+from webapi.core.settings import load_settings
 
 
 def main() -> None:

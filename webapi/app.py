@@ -1,7 +1,7 @@
 """The ASGI application, built by a factory: `uvicorn --factory webapi.app:create_app`.
 
 Importing this module creates nothing and prints nothing. Whether the API needs a token is decided per
-request from where the server really listens (`webapi.exposure`), never from the `HOST` setting.
+request from where the server really listens (`webapi.core.exposure`), never from the `HOST` setting.
 """
 
 from __future__ import annotations
@@ -17,20 +17,21 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from webapi import __version__
-from webapi.auth import AccessMiddleware, TokenError, Tokens, token_path
-from webapi.db import migrate
-from webapi.errors import ErrorResponse, install_error_handlers
+from webapi.core import health
+from webapi.core.auth import AccessMiddleware, TokenError, Tokens, token_path
+from webapi.core.db import migrate
+from webapi.core.errors import ErrorResponse, install_error_handlers
+from webapi.core.observability import HttpMetricsMiddleware
+from webapi.core.private_files import private_dir
+from webapi.core.request_guard import RequestGuardMiddleware
+from webapi.core.runtime import Runtime
+from webapi.core.security_headers import SecurityHeadersMiddleware
+from webapi.core.settings import Settings, SettingsError, deprecation_warnings, load_settings
 from webapi.jobs import wiring as jobs_wiring
-from webapi.observability import HttpMetricsMiddleware
-from webapi.private_files import private_dir
-from webapi.request_guard import RequestGuardMiddleware
-from webapi.routers import health, ws
-from webapi.runtime import Runtime
-from webapi.security_headers import SecurityHeadersMiddleware
-from webapi.settings import Settings, SettingsError, deprecation_warnings, load_settings
+from webapi.live import routes as ws
+from webapi.monitoring.wiring import install as install_monitoring
 from webapi.ui import install_ui
-from webapi.wheelhouse import router as wheelhouse
-from webapi.wiring import install as install_monitoring
+from webapi.wheelhouse import routes as wheelhouse
 
 
 def _install_middleware(app: FastAPI, settings: Settings, tokens: Tokens) -> None:

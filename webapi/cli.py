@@ -6,16 +6,16 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from webapi.dispy_ports import DEFAULT_NODE_PORT
+from webapi.core.dispy_ports import DEFAULT_NODE_PORT
 
 
 def _web(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from webapi.settings import load_settings
+    from webapi.core.settings import load_settings
 
     # Host and port only say where to listen: whether a token is needed follows from the sockets the
-    # server really listens on (`webapi.exposure`), whoever binds them.
+    # server really listens on (`webapi.core.exposure`), whoever binds them.
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
@@ -24,9 +24,9 @@ def _web(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from webapi.core.settings import load_settings
     from webapi.jobs.node_command import local_dispynode
     from webapi.launcher import UpOptions, extra_children, run
-    from webapi.settings import load_settings
 
     settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     extra_children.append(local_dispynode)
@@ -84,7 +84,7 @@ def _rules(args: argparse.Namespace) -> int:
 def _wheelhouse_build(args: argparse.Namespace) -> int:
     import sys
 
-    from webapi.settings import load_settings
+    from webapi.core.settings import load_settings
     from webapi.wheelhouse.build import BuildError, BuildOptions, build
 
     out = args.out or load_settings().data_dir / "wheelhouse"
@@ -185,7 +185,7 @@ BASE_COMMANDS = frozenset({"node"})
 def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
-    from webapi.extras import server_install_hint
+    from webapi.core.extras import server_install_hint
 
     args = build_parser().parse_args(argv)
     hint = None if args.command in BASE_COMMANDS else server_install_hint(args.command)

@@ -18,9 +18,9 @@ from typing import Any
 from alerts.thresholds import THRESHOLDS, human_duration
 from tests.alerts.promtool import promtool_test
 from tests.alerts.signal_series import SIGNAL_EXTRA_LABELS, input_series, target_labels, thermal_zone_series
-from webapi.alerting.builtin import Evaluator, observe
-from webapi.collection.scrape import ScrapeResult
-from webapi.collection.state import NodeState
+from webapi.monitoring.alerting.builtin import Evaluator, observe
+from webapi.monitoring.collection.scrape import ScrapeResult
+from webapi.monitoring.collection.state import NodeState
 
 MINUTES = 60
 SETTLE = 3

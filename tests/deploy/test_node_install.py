@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.support.processes import free_port, running
+from tests.support.webservice import Service, run_service
 from tests.support.wheelhouse import NODE_DISTRIBUTIONS, build_offline, install_steps, installed_distributions
-from tests.webapi.conftest import Service, run_service
 
 pytestmark = pytest.mark.slow
 MAX_PACKAGES = 8

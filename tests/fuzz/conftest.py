@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.processes import free_port
+from tests.support.webservice import our_exporter, run_service, write_inventory
 from tests.support.wheelhouse import TEST_WHEELS
-from tests.webapi.conftest import our_exporter, run_service, write_inventory
 
 TOKEN = "fuzzing-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

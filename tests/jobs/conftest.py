@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.app import in_process_client
 from tests.support.processes import free_port, running, wait_until
-from webapi.settings import load_settings
+from webapi.core.settings import load_settings
 
 SECRET = "test-dispy-secret"
 DISPYNODE = Path(sys.executable).with_name("dispynode.py")

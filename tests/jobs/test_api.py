@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.jobs.conftest import submit
 from webapi.jobs import store
-from webapi.jobs.models import Job
+from webapi.jobs.tables import Job
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 from tests.jobs.conftest import SECRET, Node, log_text, submit, wait_done, wait_job
 from tests.support.processes import free_port, running, wait_until
-from webapi.settings import SettingsError, load_settings
+from webapi.core.settings import SettingsError, load_settings
 
 DISPYSCHEDULER = Path(sys.executable).with_name("dispyscheduler.py")
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from webapi.db import migrate
+from webapi.core.db import migrate
+from webapi.core.runtime import Runtime
+from webapi.core.settings import load_settings
 from webapi.jobs import store
-from webapi.jobs.models import Job
 from webapi.jobs.states import JobStatus
-from webapi.runtime import Runtime
-from webapi.settings import load_settings
+from webapi.jobs.tables import Job
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -20,7 +20,7 @@ import httpx
 
 from tests.jobs.conftest import SECRET
 from tests.support.processes import free_port, wait_until
-from tests.webapi.conftest import run_service
+from tests.support.webservice import run_service
 
 ROUNDS = 3
 THREADS = 4

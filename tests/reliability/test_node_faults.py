@@ -23,8 +23,8 @@ from alerts.thresholds import THRESHOLDS
 from tests.jobs.conftest import submit, wait_done
 from tests.reliability.faults import garbage_exporter, hanging_exporter
 from tests.support.processes import free_port, wait_until
-from tests.webapi.conftest import our_exporter
-from webapi.alerting.builtin import Evaluator
+from tests.support.webservice import our_exporter
+from webapi.monitoring.alerting.builtin import Evaluator
 
 BROKEN = ("stopped", "hanging", "garbage")
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.jobs.conftest import make_client, start_node
 from tests.support.processes import free_port
-from tests.webapi.conftest import Service, run_service
+from tests.support.webservice import Service, run_service
 
 TOKEN = "security-token-0123456789abcdef"
 

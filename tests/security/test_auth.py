@@ -13,10 +13,10 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from tests.security.conftest import TOKEN
-from tests.webapi.conftest import Service
+from tests.support.webservice import Service
 from webapi.app import create_app
-from webapi.auth import COOKIE
-from webapi.settings import load_settings
+from webapi.core.auth import COOKIE
+from webapi.core.settings import load_settings
 
 OPEN = {("GET", "/api/health")}
 # Same length as the real token, one character off: a comparison that stops early would still refuse it.

@@ -6,8 +6,8 @@ import pytest
 
 from tests.security.conftest import TOKEN
 from tests.support.app import in_process_client
-from tests.webapi.conftest import Service
-from webapi.settings import load_settings
+from tests.support.webservice import Service
+from webapi.core.settings import load_settings
 
 PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Authorization"}
 

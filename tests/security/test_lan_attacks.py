@@ -31,13 +31,13 @@ from tests.security.conftest import TOKEN
 from tests.support.app import in_process_client
 from tests.support.database import postgres_requested
 from tests.support.processes import free_port, running
-from tests.webapi.conftest import Service, run_service
-from webapi.auth import COOKIE
-from webapi.collection import scrape as scrape_module
+from tests.support.webservice import Service, run_service
+from webapi.core.auth import COOKIE
+from webapi.core.settings import load_settings
 from webapi.jobs import store
 from webapi.jobs.engine import _port_in_use
 from webapi.jobs.tasks.scraping_node import Policy, RefusedTargetError
-from webapi.settings import load_settings
+from webapi.monitoring.collection import scrape as scrape_module
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EDGE_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00Z"]

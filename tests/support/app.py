@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from webapi.app import create_app
-from webapi.settings import Settings
+from webapi.core.settings import Settings
 
 IN_PROCESS_TOKEN = "in-process-client-token-0123456789"
 

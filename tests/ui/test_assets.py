@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.app import in_process_client
 from tests.support.processes import free_port
-from webapi.settings import load_settings
+from webapi.core.settings import load_settings
 from webapi.ui.assets import PLOTLY_FILE, STATIC_DIR, module_graph, plotly_asset
 
 

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from tests.support.database import database_url
 from tests.support.processes import free_port
-from webapi.db.engine import make_engine, make_session_factory
-from webapi.jobs.models import Job
+from webapi.core.db.engine import make_engine, make_session_factory
+from webapi.jobs.tables import Job
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.app import in_process_client
 from tests.support.processes import free_port
-from webapi.settings import load_settings
+from webapi.core.settings import load_settings
 
 PAGES = ["/", "/jobs", "/jobs/12", "/nodes", "/nodes/node1", "/monitoring"]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.webapi.conftest import run_service
+from tests.support.webservice import run_service
 
 
 @pytest.mark.parametrize(("setting", "logged"), [(None, True), ("false", False)])

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.support.app import in_process_client
-from webapi.settings import load_settings
+from webapi.core.settings import load_settings
 
 ASSET = re.compile(r"""(?:src|href|spec-url)\s*=\s*['"]([^'"]+)['"]|url:\s*['"]([^'"]+)['"]""")
 

@@ -5,7 +5,7 @@ from sqlalchemy import inspect
 
 from tests.support.database import database_url
 from tests.support.processes import free_port, running
-from webapi.db.engine import make_engine
+from webapi.core.db.engine import make_engine
 
 
 def test_python_m_webapi_serves_the_app(tmp_path):

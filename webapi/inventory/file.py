@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from webapi.schemas.inventory import NodeSpec
+from webapi.inventory.schemas import NodeSpec
 
 
 class InventoryError(ValueError):

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapi.errors import ApiError
-from webapi.inventory.table import NodeRow
-from webapi.schemas.inventory import InventoryNode, NodeChange, NodeSpec
+from webapi.core.errors import ApiError
+from webapi.inventory.schemas import InventoryNode, NodeChange, NodeSpec
+from webapi.inventory.tables import NodeRow
 
 
 @dataclass(frozen=True)

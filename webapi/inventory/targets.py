@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapi.inventory.table import NodeRow
+from webapi.inventory.tables import NodeRow
 
 
 def http_sd_groups(rows: list[NodeRow]) -> list[dict[str, Any]]:

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from webapi.events import EventBus
+from webapi.cluster.schemas import PartHealth
+from webapi.core.events import EventBus
+from webapi.core.settings import Settings
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import health
 from webapi.jobs.dispatch.claiming import Claims
@@ -26,12 +28,10 @@ from webapi.jobs.dispatch.housekeeping import Housekeeping, NodeSource
 from webapi.jobs.dispatch.outcomes import Ending
 from webapi.jobs.dispatch.pacing import Pacer
 from webapi.jobs.intake import Intake
-from webapi.jobs.models import Job
 from webapi.jobs.registry import Registry
 from webapi.jobs.schemas import JobSummary
 from webapi.jobs.states import JobStatus
-from webapi.schemas.cluster import PartHealth
-from webapi.settings import Settings
+from webapi.jobs.tables import Job
 
 
 def job_summary(job: Job) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any
 import dispy
 import pycos
 
+from webapi.core.settings import Settings
 from webapi.jobs import node_runtime
 from webapi.jobs.dispatch.engine_api import (
     ENDED,
@@ -35,7 +36,6 @@ from webapi.jobs.dispatch.engine_api import (
     UpdateKind,
 )
 from webapi.jobs.dispy_compat import LogTap, install_getargspec
-from webapi.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from webapi.errors import ApiError, FieldError, validation_fields
+from webapi.core.errors import ApiError, FieldError, validation_fields
+from webapi.core.settings import Settings
 from webapi.jobs import store
-from webapi.jobs.models import Job
 from webapi.jobs.registry import Registry, TaskType
 from webapi.jobs.schemas import JobCreate, to_naive_utc
 from webapi.jobs.states import JobStatus
-from webapi.settings import Settings
+from webapi.jobs.tables import Job
 
 log = logging.getLogger(__name__)
 

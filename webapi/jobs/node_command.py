@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webapi.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT
-from webapi.private_files import private_dir, write_private
+from webapi.core.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT
+from webapi.core.private_files import private_dir, write_private
 
 if TYPE_CHECKING:
     from webapi.launcher import Child, UpOptions

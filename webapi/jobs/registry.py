@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from webapi.settings import Settings
+from webapi.core.settings import Settings
 
 ENTRY_POINT_GROUP = "dispycluster.tasks"
 log = logging.getLogger(__name__)

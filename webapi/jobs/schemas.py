@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from webapi.api_time import ApiTime
+from webapi.core.api_time import ApiTime
 from webapi.jobs.states import JobStatus
 
 

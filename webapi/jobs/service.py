@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from webapi.errors import ApiError
+from webapi.core.errors import ApiError
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatcher import JobDispatcher
-from webapi.jobs.models import Job
 from webapi.jobs.schemas import JobChange, to_naive_utc
 from webapi.jobs.states import ACTIVE, RETRYABLE, JobStatus, can_transition
+from webapi.jobs.tables import Job
 
 
 def get_job(session: Session, job_id: int) -> Job:

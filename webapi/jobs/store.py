@@ -16,8 +16,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Integer, Row, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from webapi.jobs.models import Job, JobCount, JobLog
 from webapi.jobs.states import ACTIVE, TERMINAL, JobStatus, check_transition
+from webapi.jobs.tables import Job, JobCount, JobLog
 
 LOG_TRUNCATED = "[log limit reached: further output dropped]"
 

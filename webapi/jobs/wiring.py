@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from webapi.core.runtime import Runtime
 from webapi.inventory.store import list_nodes
+from webapi.jobs import routes as jobs_router
 from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.engine import DispyEngine, EngineConfig
-from webapi.routers import jobs as jobs_router
-from webapi.runtime import Runtime
 
 
 def inventory_nodes(session: Session) -> list[NodeAddress]:

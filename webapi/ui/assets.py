@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from webapi.errors import ApiError
+from webapi.core.errors import ApiError
 from webapi.ui.headers import secure_asset
 
 STATIC_DIR = Path(__file__).parent / "static"

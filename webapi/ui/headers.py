@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from starlette.responses import Response
 
-from webapi.http_headers import ASSET_HEADERS, PAGE_HEADERS
+from webapi.core.http_headers import ASSET_HEADERS, PAGE_HEADERS
 
 R = TypeVar("R", bound=Response)
 

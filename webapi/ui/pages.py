@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from webapi.deps import RuntimeDep
-from webapi.dispy_ports import DEFAULT_NODE_PORT
-from webapi.errors import ApiError
+from webapi.core.dependencies import RuntimeDep
+from webapi.core.dispy_ports import DEFAULT_NODE_PORT
+from webapi.core.errors import ApiError
 from webapi.jobs.states import JobStatus
 from webapi.ui.assets import module_graph, plotly_asset
 from webapi.ui.grafana import dashboard_links

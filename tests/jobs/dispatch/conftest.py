@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from tests.jobs import sample_task_node
 from tests.jobs.fake_engine import FakeClock, FakeEngine
 from tests.support.database import database_url, postgres_requested
-from webapi.db import migrate
+from webapi.core.db import migrate
+from webapi.core.runtime import Runtime
+from webapi.core.settings import Settings, load_settings
 from webapi.jobs import store
 from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatcher import JobDispatcher
-from webapi.jobs.models import Job, JobLog
 from webapi.jobs.registry import Registry, TaskType
-from webapi.runtime import Runtime
-from webapi.settings import Settings, load_settings
+from webapi.jobs.tables import Job, JobLog
 
 
 class EchoParams(BaseModel):

@@ -13,7 +13,7 @@ from webapi.jobs import store
 from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
 from webapi.jobs.dispatch.engine_api import UpdateKind
 from webapi.jobs.dispatch.flights import STOP_GRACE_S
-from webapi.jobs.models import Job
+from webapi.jobs.tables import Job
 
 
 def test_a_job_is_claimed_run_and_succeeds(harness: Harness):

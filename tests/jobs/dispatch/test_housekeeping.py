@@ -18,7 +18,7 @@ from webapi.jobs.dispatch.housekeeping import (
     Housekeeping,
     split_host_port,
 )
-from webapi.jobs.models import Job
+from webapi.jobs.tables import Job
 
 
 def test_node_specs_default_to_the_dispy_node_port():

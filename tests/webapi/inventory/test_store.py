@@ -1,8 +1,8 @@
 import pytest
 
-from webapi.errors import ApiError
+from webapi.core.errors import ApiError
 from webapi.inventory import store
-from webapi.schemas.inventory import NodeChange, NodeSpec
+from webapi.inventory.schemas import NodeChange, NodeSpec
 
 
 def names(session):

@@ -1,6 +1,6 @@
 from webapi.inventory import store
+from webapi.inventory.schemas import NodeSpec
 from webapi.inventory.targets import http_sd_groups
-from webapi.schemas.inventory import NodeSpec
 
 
 def test_http_sd_groups_carry_the_node_name_and_labels(sessions):

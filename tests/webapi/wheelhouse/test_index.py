@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from webapi.app import create_app
-from webapi.settings import load_settings
+from webapi.core.settings import load_settings
 from webapi.wheelhouse.index import MAX_FILES, Wheelhouse, normalize, project_of
 
 WHEEL = "prometheus_client-0.26.0-py3-none-any.whl"

@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from webapi.core.settings import Settings
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import outcomes
 from webapi.jobs.dispatch.engine_api import Engine
 from webapi.jobs.dispatch.flights import Flight, Flights
 from webapi.jobs.dispatch.outcomes import Ending
-from webapi.jobs.models import Job
 from webapi.jobs.registry import Registry
 from webapi.jobs.states import JobStatus
-from webapi.settings import Settings
+from webapi.jobs.tables import Job
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ class NodeStateName(StrEnum):
 @dataclass
 class DispyNodeState:
     """A node as the engine sees it; `message` says why it is not usable. (The collector's view of a node,
-    from its exporter, is `webapi.collection.state.NodeState`.)"""
+    from its exporter, is `webapi.monitoring.collection.state.NodeState`.)"""
 
     name: str
     host: str

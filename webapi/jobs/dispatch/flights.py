@@ -16,14 +16,14 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from webapi.core.settings import Settings
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import outcomes
 from webapi.jobs.dispatch.engine_api import Engine, JobUpdate, UpdateKind
 from webapi.jobs.dispatch.outcomes import Ending, StopAction
-from webapi.jobs.models import Job
 from webapi.jobs.registry import TaskType
 from webapi.jobs.states import JobStatus
-from webapi.settings import Settings
+from webapi.jobs.tables import Job
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapi.cluster.schemas import PartHealth
 from webapi.jobs.dispatch.engine_api import Engine, NodeStateName
-from webapi.schemas.cluster import PartHealth
 
 
 def probe(engine: Engine, name: str) -> PartHealth:

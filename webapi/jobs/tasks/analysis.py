@@ -12,12 +12,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
-from webapi.errors import ApiError, FieldError
-from webapi.jobs.models import Job
+from webapi.core.errors import ApiError, FieldError
+from webapi.core.settings import Settings
 from webapi.jobs.registry import TaskType
 from webapi.jobs.states import JobStatus
+from webapi.jobs.tables import Job
 from webapi.jobs.tasks import analysis_node
-from webapi.settings import Settings
 
 PERCENTILES = (50, 90, 99)
 

@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from webapi.errors import ApiError
+from webapi.core.errors import ApiError
+from webapi.core.settings import Settings
 from webapi.jobs.registry import TaskType
 from webapi.jobs.tasks import processing_node
-from webapi.settings import Settings
 
 
 class ProcessingParams(BaseModel):

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from webapi.core.settings import Settings
 from webapi.jobs.registry import TaskType
 from webapi.jobs.tasks import scraping_node
-from webapi.settings import Settings
 
 
 class ScrapingParams(BaseModel):

@@ -1,0 +1,102 @@
+"""One error shape for every error response: `{"error": {"status", "message", "fields"}}`.
+
+`fields` lists what was wrong with the request, one entry per invalid field (`loc` as a dotted path).
+Every error answer carries the security headers itself, also a 500 made outside the middleware stack; a
+database that is locked or unreachable is a 503 with `Retry-After`, any other failure a 500 in this shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from webapi.core.http_headers import PAGE_HEADERS
+
+log = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    loc: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+    fields: list[FieldError] = []
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx/5xx answer."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """Raise from service code; the handler turns it into the error shape with this status."""
+
+    def __init__(self, status: int, message: str, fields: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = fields or []
+
+
+def error_response(
+    status: int, message: str, fields: list[FieldError] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(status=status, message=message, fields=fields or []))
+    return JSONResponse(body.model_dump(), status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
+
+
+def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in parts)
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> list[FieldError]:
+    return [FieldError(loc=_loc(err.get("loc", ())), message=err.get("msg", "invalid")) for err in errors]
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, exc.fields)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = validation_fields(list(exc.errors()))
+    summary = "; ".join(f"{f.loc}: {f.message}" for f in fields) or "invalid request"
+    return error_response(422, f"Invalid request: {summary}", fields)
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", exc)
+    return error_response(
+        503, "The database is busy or unreachable; try again shortly", headers={"Retry-After": "5"}
+    )
+
+
+async def _internal_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # Starlette logs the exception with its traceback after this answer is sent.
+    return error_response(500, "Internal error; the service log has the details")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(Exception, _internal_error)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,1 @@
+"""The live feed: `/ws` and what the other parts publish on it."""

@@ -1,1 +1,0 @@
-"""The logic behind the routers: each module builds the answers of one area."""
