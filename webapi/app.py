@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from webapi import __version__
+from webapi.cluster import wiring as cluster_wiring
 from webapi.core import health
 from webapi.core.auth import AccessMiddleware, TokenError, Tokens, token_path
 from webapi.core.db import migrate
@@ -28,8 +29,8 @@ from webapi.core.runtime import Runtime
 from webapi.core.security_headers import SecurityHeadersMiddleware
 from webapi.core.settings import Settings, SettingsError, deprecation_warnings, load_settings
 from webapi.jobs import wiring as jobs_wiring
-from webapi.live import routes as ws
-from webapi.monitoring.wiring import install as install_monitoring
+from webapi.live import wiring as live_wiring
+from webapi.monitoring import wiring as monitoring_wiring
 from webapi.ui import install_ui
 from webapi.wheelhouse import routes as wheelhouse
 
@@ -104,8 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     # Routes match in order: the job API, the busiest under load, before the cluster and monitoring ones.
     jobs_wiring.install(app, runtime)
-    install_monitoring(app, runtime)
-    app.include_router(ws.router)
+    cluster_wiring.install(app)
+    monitoring_wiring.install(app, runtime)
+    live_wiring.install(app, runtime)
     install_ui(app)
     wheelhouse.install(app, runtime.settings.data_dir)
     _install_middleware(app, settings, tokens)

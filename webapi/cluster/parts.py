@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from webapi.cluster.schemas import PartHealth
+from webapi.core.health import PartHealth
 from webapi.core.runtime import Runtime
 from webapi.monitoring.collector import Collector
 

@@ -32,7 +32,7 @@ async def health(runtime: RuntimeDep) -> ClusterHealth:
 
 @router.get("/nodes", response_model=list[NodeSummary])
 def list_nodes(runtime: RuntimeDep, session: SessionDep) -> list[NodeSummary]:
-    return cluster.node_summaries(runtime, session, cluster.now(runtime))
+    return cluster.node_summaries(runtime, session, runtime.clock())
 
 
 @router.get("/nodes/{node_name}", response_model=NodeDetail, responses=NOT_FOUND)
@@ -53,7 +53,7 @@ def node_detail(
 )
 def add_node(runtime: RuntimeDep, session: SessionDep, spec: NodeSpec) -> NodeSummary:
     row = inventory.create_node(session, spec)
-    return nodes.summary(runtime, row, cluster.now(runtime))
+    return nodes.summary(runtime, row, runtime.clock())
 
 
 @router.put("/nodes/{node_name}", response_model=NodeSummary, responses=NOT_FOUND)
@@ -61,7 +61,7 @@ def change_node(
     runtime: RuntimeDep, session: SessionDep, node_name: NodeName, change: NodeChange
 ) -> NodeSummary:
     row = inventory.update_node(session, node_name, change)
-    return nodes.summary(runtime, row, cluster.now(runtime))
+    return nodes.summary(runtime, row, runtime.clock())
 
 
 @router.delete("/nodes/{node_name}", status_code=204, responses=NOT_FOUND)

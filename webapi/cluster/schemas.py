@@ -7,18 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-NodeStatus = Literal["online", "offline", "unknown"]
+from webapi.core.health import PartHealth
+from webapi.monitoring.schemas import ClusterAverages, NodeFigures, NodeStatus
+
 ClusterStatus = Literal["healthy", "degraded", "critical"]
-PartState = Literal["ok", "down", "starting"]
-
-
-class PartHealth(BaseModel):
-    """One part of the service (collector, database, dispatcher, Prometheus…) as a probe just saw it."""
-
-    name: str
-    status: PartState
-    detail: str | None = None
-    latency_ms: float | None = None
 
 
 class NodeCounts(BaseModel):
@@ -26,14 +18,6 @@ class NodeCounts(BaseModel):
     online: int
     offline: int
     unknown: int
-
-
-class ClusterAverages(BaseModel):
-    """Averages over the online nodes that report the value."""
-
-    cpu_percent: float | None
-    memory_percent: float | None
-    disk_percent: float | None
 
 
 class Overview(BaseModel):
@@ -47,31 +31,6 @@ class Overview(BaseModel):
     parts: list[PartHealth]
     issues: list[str]
     timestamp: datetime
-
-
-class NodeFigures(BaseModel):
-    """A node's current figures, derived from its exporter; null where the service cannot tell."""
-
-    cpu_percent: float | None
-    memory_percent: float | None
-    disk_percent: float | None
-    temperature_celsius: float | None
-    load1: float | None
-    network_rx_bps: float | None
-    network_tx_bps: float | None
-    uptime_seconds: float | None
-    under_voltage: bool | None = Field(
-        None, description="Raspberry Pi: under-voltage now (firmware flag); null on other machines."
-    )
-    under_voltage_since_boot: bool | None = Field(
-        None, description="Raspberry Pi: under-voltage happened since boot; null when unknown."
-    )
-    throttled: bool | None = Field(
-        None, description="Raspberry Pi: CPU throttled or frequency capped now; null when unknown."
-    )
-
-
-FIGURES = tuple(NodeFigures.model_fields)
 
 
 class NodeSummary(NodeFigures):

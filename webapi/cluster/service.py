@@ -14,26 +14,21 @@ from sqlalchemy.orm import Session
 from webapi.cluster import nodes
 from webapi.cluster.parts import database_health, probe_parts
 from webapi.cluster.schemas import (
-    ClusterAverages,
     ClusterHealth,
     ClusterStatus,
     NodeCounts,
     NodeDetail,
     NodeSummary,
     Overview,
-    PartHealth,
 )
+from webapi.core.health import PartHealth
 from webapi.core.runtime import Runtime
 from webapi.core.timefmt import utc_from_unix
 from webapi.inventory import store as inventory
 from webapi.inventory.targets import http_sd_groups
 from webapi.monitoring.alerting import store as alert_store
 from webapi.monitoring.collection import history
-
-
-def now(runtime: Runtime) -> float:
-    """The service's clock (the collector's, which tests may replace)."""
-    return runtime.collector.clock() if runtime.collector is not None else time.time()
+from webapi.monitoring.schemas import ClusterAverages
 
 
 def node_summaries(runtime: Runtime, session: Session, at: float) -> list[NodeSummary]:
@@ -113,7 +108,7 @@ def _snapshot(runtime: Runtime, at: float) -> tuple[list[NodeSummary], Counter[s
 
 
 async def overview(runtime: Runtime) -> Overview:
-    at = now(runtime)
+    at = runtime.clock()
     (summaries, alerts, database), others = await asyncio.gather(
         asyncio.to_thread(_snapshot, runtime, at), probe_parts(runtime, at)
     )
@@ -148,7 +143,7 @@ async def health(runtime: Runtime) -> ClusterHealth:
 
 def node_detail(runtime: Runtime, session: Session, name: str, hours: int) -> NodeDetail:
     row = inventory.require_node(session, name)
-    at = now(runtime)
+    at = runtime.clock()
     series = {
         metric: history.query(session, name, metric, at - hours * 3600, at)
         for metric in history.HISTORY_METRICS

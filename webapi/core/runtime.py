@@ -6,6 +6,7 @@ in order and stops them in reverse. Routers reach it through `webapi.core.depend
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,6 +54,8 @@ class Runtime:
     services: list[BackgroundService] = field(default_factory=list)
     extensions: Extensions = field(default_factory=Extensions)
     collector: Collector | None = None
+    # The service's one clock (unix seconds): what "now" is for every answer; tests may replace it.
+    clock: Callable[[], float] = time.time
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from webapi.cluster.schemas import PartHealth
 from webapi.core.events import EventBus
+from webapi.core.health import PartHealth
 from webapi.core.settings import Settings
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import health

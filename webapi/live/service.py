@@ -13,19 +13,12 @@ from webapi.cluster import service as cluster
 from webapi.core.runtime import Runtime
 from webapi.monitoring.alerting.store import Changes
 from webapi.monitoring.collector import RoundOutcome
-from webapi.monitoring.service import alert_out
+from webapi.monitoring.service import alert_payload
 
 
 def _nodes_payload(runtime: Runtime, at: float) -> list[dict[str, object]]:
     with runtime.sessions() as session:
         return [n.model_dump(mode="json") for n in cluster.node_summaries(runtime, session, at)]
-
-
-def alert_payload(changes: Changes) -> dict[str, list[dict[str, object]]]:
-    return {
-        "fired": [alert_out(row).model_dump(mode="json") for row in changes.fired],
-        "resolved": [alert_out(row).model_dump(mode="json") for row in changes.resolved],
-    }
 
 
 def install(runtime: Runtime) -> None:
@@ -36,9 +29,7 @@ def install(runtime: Runtime) -> None:
     pending: set[asyncio.Task[None]] = set()
 
     async def publish_round() -> None:
-        runtime.events.publish(
-            "nodes", await asyncio.to_thread(_nodes_payload, runtime, cluster.now(runtime))
-        )
+        runtime.events.publish("nodes", await asyncio.to_thread(_nodes_payload, runtime, runtime.clock()))
         runtime.events.publish("overview", (await cluster.overview(runtime)).model_dump(mode="json"))
 
     async def after_round(_outcome: RoundOutcome) -> None:

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from webapi.monitoring.alerting.store import Changes
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -53,12 +52,9 @@ class Listeners:
 class Collector:
     name = "collector"
 
-    def __init__(
-        self, runtime: Runtime, *, clock: Clock = time.time, evaluator: Evaluator | None = None
-    ) -> None:
+    def __init__(self, runtime: Runtime, *, evaluator: Evaluator | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.clock = clock
         self.evaluator = evaluator or Evaluator()
         self.listeners = Listeners()
         self.states: dict[str, NodeState] = {}
@@ -151,7 +147,7 @@ class Collector:
 
     async def _round(self) -> RoundOutcome:
         assert self._client is not None, "collector not started"
-        started_at, started = self.clock(), time.perf_counter()
+        started_at, started = self.runtime.clock(), time.perf_counter()
         targets = await asyncio.to_thread(self._targets)
         results = await scrape_all(
             self._client,
@@ -160,7 +156,7 @@ class Collector:
             self.settings.collect_concurrency,
             self.settings.exporter_max_bytes,
         )
-        now = self.clock()
+        now = self.runtime.clock()
         # Parsing a large page takes a while: off the event loop, so the API keeps answering meanwhile.
         parsed = await asyncio.to_thread(lambda: [parse_result(result, now) for result in results])
         wanted = {target.node for target in targets}

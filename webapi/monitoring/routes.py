@@ -8,12 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from webapi.cluster.service import now
 from webapi.core.api_time import ApiTime
 from webapi.core.dependencies import RuntimeDep, SessionDep
 from webapi.core.errors import ApiError, ErrorResponse
 from webapi.inventory import store as inventory
-from webapi.live.service import alert_payload
 from webapi.monitoring import export
 from webapi.monitoring import service as monitoring
 from webapi.monitoring.alerting import store as alert_store
@@ -110,7 +108,7 @@ def export_history(
 ) -> StreamingResponse:
     """The stored history as a file download."""
     end = _epoch(until)
-    end = now(runtime) if end is None else end
+    end = runtime.clock() if end is None else end
     start = _epoch(since)
     start = end - 86400 if start is None else start
     if start >= end:
@@ -127,7 +125,7 @@ def export_history(
 @router.post("/alertmanager", response_model=WebhookOutcome)
 def alertmanager_webhook(runtime: RuntimeDep, session: SessionDep, payload: WebhookPayload) -> WebhookOutcome:
     """Alertmanager webhook receiver (payload version 4); re-sent alerts update, never duplicate."""
-    outcome, changes = alert_store.ingest_webhook(session, payload, now(runtime))
+    outcome, changes = alert_store.ingest_webhook(session, payload, runtime.clock())
     if changes:
-        runtime.events.publish_threadsafe("alert", alert_payload(changes))
+        runtime.events.publish_threadsafe("alert", monitoring.alert_payload(changes))
     return outcome

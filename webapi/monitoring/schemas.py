@@ -7,7 +7,40 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from webapi.cluster.schemas import ClusterAverages, NodeFigures, NodeStatus
+NodeStatus = Literal["online", "offline", "unknown"]
+
+
+class ClusterAverages(BaseModel):
+    """Averages over the online nodes that report the value."""
+
+    cpu_percent: float | None
+    memory_percent: float | None
+    disk_percent: float | None
+
+
+class NodeFigures(BaseModel):
+    """A node's current figures, derived from its exporter; null where the service cannot tell."""
+
+    cpu_percent: float | None
+    memory_percent: float | None
+    disk_percent: float | None
+    temperature_celsius: float | None
+    load1: float | None
+    network_rx_bps: float | None
+    network_tx_bps: float | None
+    uptime_seconds: float | None
+    under_voltage: bool | None = Field(
+        None, description="Raspberry Pi: under-voltage now (firmware flag); null on other machines."
+    )
+    under_voltage_since_boot: bool | None = Field(
+        None, description="Raspberry Pi: under-voltage happened since boot; null when unknown."
+    )
+    throttled: bool | None = Field(
+        None, description="Raspberry Pi: CPU throttled or frequency capped now; null when unknown."
+    )
+
+
+FIGURES = tuple(NodeFigures.model_fields)
 
 
 class RoundOut(BaseModel):

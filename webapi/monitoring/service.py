@@ -7,14 +7,14 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from webapi.cluster import nodes
-from webapi.cluster.service import now
 from webapi.core.errors import ApiError
 from webapi.core.runtime import Runtime
 from webapi.core.timefmt import utc, utc_from_unix
 from webapi.inventory import store as inventory
 from webapi.inventory.tables import NodeRow
+from webapi.monitoring import current
 from webapi.monitoring.alerting import store as alert_store
+from webapi.monitoring.alerting.store import Changes
 from webapi.monitoring.alerting.tables import AlertRow
 from webapi.monitoring.collection import history, prometheus
 from webapi.monitoring.collector import Collector, RoundOutcome
@@ -65,11 +65,11 @@ def health(runtime: Runtime) -> MonitoringHealth:
 
 
 def scrape_statuses(runtime: Runtime, session: Session) -> list[ScrapeStatus]:
-    at = now(runtime)
+    at = runtime.clock()
     answers = []
     for row in inventory.list_nodes(session):
-        state = nodes.node_state(runtime, row.name)
-        status, _ = nodes.status_of(runtime, state, at)
+        state = current.node_state(runtime, row.name)
+        status, _ = current.status_of(runtime, state, at)
         answers.append(
             ScrapeStatus(
                 node=row.name,
@@ -96,9 +96,9 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def current_metrics(runtime: Runtime, session: Session, node: str | None) -> CurrentMetrics:
-    at = now(runtime)
+    at = runtime.clock()
     rows = [inventory.require_node(session, node)] if node else inventory.list_nodes(session)
-    per_node = {row.name: nodes.current(runtime, row.name, at) for row in rows}
+    per_node = {row.name: current.current(runtime, row.name, at) for row in rows}
     values = list(per_node.values())
     temps = [v.temperature_celsius for v in values if v.temperature_celsius is not None]
     cluster = ClusterCurrent(
@@ -123,7 +123,7 @@ class HistoryQuery:
 
 
 def history_series(runtime: Runtime, session: Session, query: HistoryQuery) -> HistoryAnswer:
-    until = now(runtime) if query.until is None else query.until
+    until = runtime.clock() if query.until is None else query.until
     since = until - 3600 if query.since is None else query.since
     if since >= until:
         raise ApiError(422, "`since` must be before `until`")
@@ -193,3 +193,10 @@ def alert_out(row: AlertRow) -> AlertOut:
 def alerts(session: Session, include_resolved: bool, limit: int) -> AlertList:
     rows = alert_store.list_alerts(session, include_resolved, limit)
     return AlertList(alerts=[alert_out(row) for row in rows], count=len(rows))
+
+
+def alert_payload(changes: Changes) -> dict[str, list[dict[str, object]]]:
+    return {
+        "fired": [alert_out(row).model_dump(mode="json") for row in changes.fired],
+        "resolved": [alert_out(row).model_dump(mode="json") for row in changes.resolved],
+    }

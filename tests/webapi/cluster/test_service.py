@@ -1,7 +1,8 @@
 from collections import Counter
 
-from webapi.cluster.schemas import NodeSummary, PartHealth
+from webapi.cluster.schemas import NodeSummary
 from webapi.cluster.service import assess, averages
+from webapi.core.health import PartHealth
 
 OK_PARTS = [PartHealth(name="collector", status="ok"), PartHealth(name="database", status="ok")]
 

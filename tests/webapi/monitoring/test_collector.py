@@ -32,7 +32,8 @@ def test_a_round_with_an_injected_clock_fires_alerts_publishes_events_and_compac
     runtime = Runtime.from_settings(settings)
     migrate.upgrade(runtime.engine)
     clock = Clock(1_000_000.0)
-    collector = Collector(runtime, clock=clock, evaluator=Evaluator((DOWN,)))
+    runtime.clock = clock
+    collector = Collector(runtime, evaluator=Evaluator((DOWN,)))
     runtime.collector = collector
     live.install(runtime)
     with runtime.sessions() as session:

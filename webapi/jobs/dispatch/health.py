@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapi.cluster.schemas import PartHealth
+from webapi.core.health import PartHealth
 from webapi.jobs.dispatch.engine_api import Engine, NodeStateName
 
 

@@ -7,7 +7,9 @@ from tests.support.database import database_url
 from webapi.core.db import migrate
 from webapi.core.db.base import Base
 from webapi.core.db.engine import make_engine
-from webapi.core.db.models import AlertRow, NodeRow, SampleRow
+from webapi.inventory.tables import NodeRow
+from webapi.monitoring.alerting.tables import AlertRow
+from webapi.monitoring.collection.tables import SampleRow
 
 MONITORING_TABLES = {"nodes", "metric_samples", "alerts"}
 

@@ -2,13 +2,12 @@
 
 from alembic import context
 
-from webapi.core.db import models  # noqa: F401  (registers every table on Base.metadata)
-from webapi.core.db.base import Base
+from webapi.core.db.discovery import load_tables
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=load_tables(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
