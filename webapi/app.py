@@ -109,6 +109,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     monitoring_wiring.install(app, runtime)
     live_wiring.install(app, runtime)
     install_ui(app)
-    wheelhouse.install(app, runtime.settings.data_dir)
+    wheelhouse.install(app, runtime)
     _install_middleware(app, settings, tokens)
     return app

@@ -101,7 +101,9 @@ def test_failed_job_is_retried_automatically_then_on_request(start_node, make_cl
 def test_node_killed_mid_job_is_lost_then_retried_on_the_other(start_node, make_client, tmp_path):
     first, second = start_node(cpus=1), start_node(host="127.0.0.2", cpus=1)
     client = make_client([first, second])
-    wait_until(lambda: sum(n.state == "up" for n in client.app.state.jobs.node_states()) == 2, timeout=20)
+    wait_until(
+        lambda: sum(n.state == "up" for n in client.app.state.runtime.jobs.node_states()) == 2, timeout=20
+    )
     pid_file = tmp_path / "pid"
     job = submit(
         client, "processing", {"command": ["sh", "-c", f"echo $$ >> {pid_file}; sleep 3"]}, max_retries=1
@@ -135,7 +137,7 @@ def test_node_removed_from_the_inventory_gets_no_more_jobs_until_added_again(sta
         assert {job["status"] for job in done} == {"succeeded"}, done
         return {job["node"] for job in done}
 
-    states = client.app.state.jobs.node_states
+    states = client.app.state.runtime.jobs.node_states
     add(first)
     add(second)
     wait_until(lambda: sum(s.state == "up" for s in states()) == 2, timeout=30)
@@ -173,7 +175,7 @@ def test_restart_marks_active_jobs_lost(start_node, make_client, tmp_path):
 def test_wrong_secret_is_reported_per_node(start_node, make_client):
     node = start_node(secret="not-" + SECRET)
     client = make_client([node])
-    states = client.app.state.jobs.node_states
+    states = client.app.state.runtime.jobs.node_states
     wait_until(lambda: states()[0].state == "refused", timeout=20)
     assert "secret mismatch" in states()[0].message
     issues = client.get("/api/cluster/health").json()["issues"]

@@ -18,8 +18,8 @@ def test_node_command_serves_the_service(make_client, tmp_path):
     env = {"DISPYCLUSTER_DISPY_SECRET": SECRET}
     with running(argv, log_path=tmp_path / "node.log", env=env) as proc:
         client = make_client([Node("cli-node", "127.0.0.1", port, proc, tmp_path / "node.log")])
-        wait_until(lambda: client.app.state.jobs.node_states()[0].state == "up", timeout=20)
-        assert client.app.state.jobs.node_states()[0].cpus == 1
+        wait_until(lambda: client.app.state.runtime.jobs.node_states()[0].state == "up", timeout=20)
+        assert client.app.state.runtime.jobs.node_states()[0].cpus == 1
         # The secret is in no command line (`ps` shows them to every user), only in a private file.
         assert SECRET.encode() not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
         config = tmp_path / "dest" / "dispynode.conf"

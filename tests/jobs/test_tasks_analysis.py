@@ -10,7 +10,9 @@ from tests.support.processes import wait_until
 def test_analysis_of_a_scraping_job_split_across_two_nodes(start_node, make_client):
     first, second = start_node(cpus=1), start_node(host="127.0.0.2", cpus=1)
     client = make_client([first, second], scrape_allow_private=True)
-    wait_until(lambda: sum(n.state == "up" for n in client.app.state.jobs.node_states()) == 2, timeout=20)
+    wait_until(
+        lambda: sum(n.state == "up" for n in client.app.state.runtime.jobs.node_states()) == 2, timeout=20
+    )
     with serving() as site:
         crawl = wait_done(
             client, submit(client, "scraping", {"start_url": site.base + "/", "delay_s": 0})["id"]

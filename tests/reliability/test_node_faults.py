@@ -98,7 +98,7 @@ def test_the_service_rides_out_node_faults(tmp_path: Path, start_node, make_clie
         stopped_exporter = stack.enter_context(contextlib.ExitStack())
         stopped_exporter.enter_context(stopped.run())
         client = make_client([survivor, victim], collect_interval=1.0, collect_timeout=1.0)
-        client.app.state.runtime.collector.evaluator = Evaluator(short)
+        client.app.state.runtime.monitoring.evaluator = Evaluator(short)
         # dispy tells nodes apart by IP: each dispynode and the inventory nodes get their own address.
         unused_dispy_port = free_port()
         for name, exporter in exporters.items():

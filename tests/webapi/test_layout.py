@@ -100,3 +100,15 @@ def test_no_import_cycle_between_the_subpackages_of_a_feature():
 def test_a_cycle_is_found():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+def test_only_the_dependencies_read_app_state():
+    """Routers and services get the runtime and the feature handles through `webapi.core.dependencies`."""
+    readers = {
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if "app.state" in path.read_text(encoding="utf-8")
+    }
+    # app.py puts the runtime there; runtime.py says so in its docstring.
+    assert readers <= {"core/dependencies.py", "app.py", "core/runtime.py"}
+    assert "core/dependencies.py" in readers

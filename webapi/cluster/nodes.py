@@ -13,7 +13,7 @@ from webapi.monitoring.current import current_metrics, figures, node_state, stat
 def summary(runtime: Runtime, row: NodeRow, now: float) -> NodeSummary:
     state = node_state(runtime, row.name)
     status, reason = status_of(runtime, state, now)
-    dispy = runtime.extensions.node_dispy(row.name) if runtime.extensions.node_dispy else None
+    dispy = runtime.jobs.node_dispy(row.name) if runtime.jobs else None
     return NodeSummary(
         **to_model(row).model_dump(),
         status=status,

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import httpx
 
 from webapi.core.health import PartHealth
-from webapi.core.runtime import Runtime
-from webapi.monitoring.collector import Collector
+from webapi.core.runtime import BackgroundService, Runtime
 
 # Health endpoints of the ecosystem's parts (each answers 200 when healthy).
 HEALTH_PATHS = {"prometheus": "/-/healthy", "alertmanager": "/-/healthy", "grafana": "/api/health"}
-
-
-def collector_health(collector: Collector | None, now: float) -> PartHealth:
-    if collector is None or not collector.running:
-        return PartHealth(name="collector", status="down", detail="not running")
-    last = collector.last_round
-    interval = collector.settings.collect_interval
-    if last is None:
-        return PartHealth(name="collector", status="starting", detail="first round not finished")
-    age = now - last.started_at
-    if age > 3 * interval + collector.settings.collect_timeout:
-        return PartHealth(name="collector", status="down", detail=f"last round {age:.0f} s ago")
-    detail = collector.last_failure or f"last round {age:.0f} s ago, {last.duration * 1000:.0f} ms"
-    return PartHealth(name="collector", status="ok", detail=detail, latency_ms=last.duration * 1000)
 
 
 def database_health(runtime: Runtime, started: float, error: Exception | None) -> PartHealth:
@@ -56,26 +40,24 @@ async def _http_health(name: str, base_url: str, timeout: float) -> PartHealth:
     return PartHealth(name=name, status="ok", detail=url, latency_ms=ms_since(started))
 
 
-async def _service_health(service: Any) -> PartHealth:
-    """A background service that offers `async probe() -> PartHealth` (the job dispatcher does)."""
+async def _service_health(service: BackgroundService) -> PartHealth | None:
     try:
-        health: PartHealth = await service.probe()
-        return health
+        return await service.probe()
     except Exception as error:  # a probe that raises reports its part as down
         return PartHealth(name=service.name, status="down", detail=f"{type(error).__name__}: {error}")
 
 
-async def probe_parts(runtime: Runtime, now: float) -> list[PartHealth]:
-    """Every part but the database (the overview's own queries probe that one)."""
+async def probe_parts(runtime: Runtime) -> list[PartHealth]:
+    """Every part but the database (the overview's own queries probe that one): the background services
+    in their order (the collector first), then the ecosystem's services."""
     settings = runtime.settings
     urls = {
         "prometheus": settings.prometheus_url,
         "alertmanager": settings.alertmanager_url,
         "grafana": settings.grafana_url,
     }
-    others = [s for s in runtime.services if s is not runtime.collector and hasattr(s, "probe")]
     probes = [
-        *(_service_health(service) for service in others),
+        *(_service_health(service) for service in runtime.services),
         *(_http_health(name, url, settings.probe_timeout) for name, url in urls.items() if url),
     ]
-    return [collector_health(runtime.collector, now), *await asyncio.gather(*probes)]
+    return [part for part in await asyncio.gather(*probes) if part is not None]

@@ -110,12 +110,11 @@ def _snapshot(runtime: Runtime, at: float) -> tuple[list[NodeSummary], Counter[s
 async def overview(runtime: Runtime) -> Overview:
     at = runtime.clock()
     (summaries, alerts, database), others = await asyncio.gather(
-        asyncio.to_thread(_snapshot, runtime, at), probe_parts(runtime, at)
+        asyncio.to_thread(_snapshot, runtime, at), probe_parts(runtime)
     )
-    parts = [others[0], database, *others[1:]]
-    inventory_error = runtime.collector.inventory_error if runtime.collector else None
+    parts = [*others[:1], database, *others[1:]]
+    inventory_error = runtime.monitoring.inventory_error if runtime.monitoring else None
     verdict = assess(summaries, parts, alerts, inventory_error)
-    job_counts = runtime.extensions.job_counts
     return Overview(
         status=verdict.status,
         nodes=verdict.counts,
@@ -123,7 +122,7 @@ async def overview(runtime: Runtime) -> Overview:
         max_temperature_celsius=max_temperature(summaries),
         active_alerts=sum(alerts.values()),
         alerts_by_severity=dict(alerts),
-        jobs=job_counts() if job_counts else None,
+        jobs=runtime.jobs.job_counts() if runtime.jobs else None,
         parts=parts,
         issues=verdict.issues,
         timestamp=utc_from_unix(at),

@@ -1,7 +1,10 @@
-"""What one running service holds: settings, database, event bus and its background services.
+"""What one running service holds: settings, database, the clock, the event bus, its background services
+and one typed handle per feature.
 
 `create_app` builds one `Runtime` and keeps it on `app.state.runtime`; the lifespan starts the services
-in order and stops them in reverse. Routers reach it through `webapi.core.dependencies`.
+in order and stops them in reverse. Routers reach it, and the feature handles, through
+`webapi.core.dependencies`. Each feature's `wiring.py` sets its handle; a handle left at None means the
+feature is not installed in this runtime (some tests build a bare one).
 """
 
 from __future__ import annotations
@@ -9,21 +12,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from webapi.core.db.engine import make_engine, make_session_factory
 from webapi.core.events import EventBus
+from webapi.core.health import PartHealth
 from webapi.core.settings import Settings
 
 if TYPE_CHECKING:
+    from webapi.jobs.dispatcher import JobDispatcher
     from webapi.monitoring.collector import Collector
+    from webapi.wheelhouse.index import Wheelhouse
 
 
 class BackgroundService(Protocol):
-    """A long-running part of the service (collector, job dispatcher…)."""
+    """A long-running part of the service (the collector, the job dispatcher…).
+
+    `probe()` is its health hook: how it is now, as one of the overview's parts, or None when it has no
+    health of its own to report. A probe that raises shows its part as down.
+    """
 
     name: str
 
@@ -31,18 +41,7 @@ class BackgroundService(Protocol):
 
     async def stop(self) -> None: ...
 
-
-@dataclass
-class Extensions:
-    """Hooks other parts fill in to enrich the cluster answers (all optional; unset means `null`).
-
-    - `job_counts()`: job counts by state for `GET /api/cluster/overview` (`jobs`), None before the first
-      count.
-    - `node_dispy(name)`: the dispy side of a node for the node answers (`dispy`), e.g. cpus and jobs.
-    """
-
-    job_counts: Callable[[], dict[str, int] | None] | None = None
-    node_dispy: Callable[[str], dict[str, Any] | None] | None = None
+    async def probe(self) -> PartHealth | None: ...
 
 
 @dataclass
@@ -52,10 +51,12 @@ class Runtime:
     sessions: sessionmaker[Session]
     events: EventBus = field(default_factory=EventBus)
     services: list[BackgroundService] = field(default_factory=list)
-    extensions: Extensions = field(default_factory=Extensions)
-    collector: Collector | None = None
     # The service's one clock (unix seconds): what "now" is for every answer; tests may replace it.
     clock: Callable[[], float] = time.time
+    # The feature handles.
+    monitoring: Collector | None = None
+    jobs: JobDispatcher | None = None
+    wheelhouse: Wheelhouse | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

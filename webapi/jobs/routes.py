@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from webapi.core.api_time import ApiTime
+from webapi.core.dependencies import JobsDep, RuntimeDep
 from webapi.core.errors import ErrorResponse
+from webapi.core.runtime import Runtime
 from webapi.jobs import intake, service, store
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.schemas import (
@@ -46,24 +48,20 @@ def _json(model: BaseModel, status_code: int = 200, headers: dict[str, str] | No
     return Response(model.model_dump_json(), status_code, headers, media_type="application/json")
 
 
-def _dispatcher(request: Request) -> JobDispatcher:
-    dispatcher: JobDispatcher = request.app.state.jobs
-    return dispatcher
-
-
-async def _in_session(request: Request, work: Callable[[Session, JobDispatcher], T]) -> T:
-    runtime, dispatcher = request.app.state.runtime, _dispatcher(request)
-
+async def _in_session(
+    runtime: Runtime, jobs: JobDispatcher, work: Callable[[Session, JobDispatcher], T]
+) -> T:
     def run() -> T:
         with runtime.sessions() as session:
-            return work(session, dispatcher)
+            return work(session, jobs)
 
     return await run_in_threadpool(run)
 
 
 @router.get("/api/jobs", response_model=JobPage)
 async def list_jobs(
-    request: Request,
+    runtime: RuntimeDep,
+    jobs: JobsDep,
     *,
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     type_: Annotated[str | None, Query(alias="type")] = None,
@@ -91,33 +89,34 @@ async def list_jobs(
         items = [JobSummary.model_validate(row) for row in rows]
         return JobPage(items=items, total=total, limit=limit, offset=offset)
 
-    return _json(await _in_session(request, page))
+    return _json(await _in_session(runtime, jobs, page))
 
 
 @router.post("/api/jobs", status_code=status.HTTP_201_CREATED, response_model=JobDetail, responses=_ERRORS)
-async def create_job(body: JobCreate, request: Request) -> Response:
-    jobs = _dispatcher(request)
+async def create_job(body: JobCreate, jobs: JobsDep) -> Response:
     task, params = intake.prepare(jobs.registry, body)
     job = JobDetail.model_validate(await jobs.intake.submit(task, params, body))
     return _json(job, status.HTTP_201_CREATED, {"Location": f"/api/jobs/{job.id}"})
 
 
 @router.get("/api/jobs/types", response_model=list[TaskTypeInfo])
-async def job_types(request: Request) -> Response:
-    return Response(_dispatcher(request).registry.schemas_json(), media_type="application/json")
+async def job_types(jobs: JobsDep) -> Response:
+    return Response(jobs.registry.schemas_json(), media_type="application/json")
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
-async def get_job(job_id: JobId, request: Request) -> Response:
+async def get_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     return _json(
-        await _in_session(request, lambda s, _j: JobDetail.model_validate(service.get_job(s, job_id)))
+        await _in_session(runtime, jobs, lambda s, _j: JobDetail.model_validate(service.get_job(s, job_id)))
     )
 
 
 @router.put("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
-async def change_job(job_id: JobId, body: JobChange, request: Request) -> Response:
+async def change_job(job_id: JobId, body: JobChange, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     return _json(
-        await _in_session(request, lambda s, j: JobDetail.model_validate(service.change(s, j, job_id, body)))
+        await _in_session(
+            runtime, jobs, lambda s, j: JobDetail.model_validate(service.change(s, j, job_id, body))
+        )
     )
 
 
@@ -126,26 +125,27 @@ async def change_job(job_id: JobId, body: JobChange, request: Request) -> Respon
     response_model=JobDetail,
     responses={**_ERRORS, 202: {"model": JobDetail, "description": "Stopping on its node"}},
 )
-async def cancel_job(job_id: JobId, request: Request) -> Response:
+async def cancel_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     def cancel(session: Session, jobs: JobDispatcher) -> tuple[JobDetail, bool]:
         job, done = service.cancel(session, jobs, job_id)
         return JobDetail.model_validate(job), done
 
-    job, done = await _in_session(request, cancel)
+    job, done = await _in_session(runtime, jobs, cancel)
     return _json(job, status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED)
 
 
 @router.post("/api/jobs/{job_id}/retry", response_model=JobDetail, responses=_ERRORS)
-async def retry_job(job_id: JobId, request: Request) -> Response:
+async def retry_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     return _json(
-        await _in_session(request, lambda s, j: JobDetail.model_validate(service.retry(s, j, job_id)))
+        await _in_session(runtime, jobs, lambda s, j: JobDetail.model_validate(service.retry(s, j, job_id)))
     )
 
 
 @router.get("/api/jobs/{job_id}/logs", response_model=LogPage, responses=_ERRORS)
 async def job_logs(
     job_id: JobId,
-    request: Request,
+    runtime: RuntimeDep,
+    jobs: JobsDep,
     since: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="Only lines after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Response:
@@ -154,4 +154,4 @@ async def job_logs(
         lines = [LogLine.model_validate(row) for row in store.logs_since(session, job_id, since, limit)]
         return LogPage(items=lines, next_since=lines[-1].id if lines else since)
 
-    return _json(await _in_session(request, logs))
+    return _json(await _in_session(runtime, jobs, logs))

@@ -19,15 +19,13 @@ def inventory_nodes(session: Session) -> list[NodeAddress]:
 
 
 def install(app: FastAPI, runtime: Runtime) -> JobDispatcher:
-    """`app.state.jobs` is the dispatcher; the cluster answers get job counts and each node's dispy side
-    through `runtime.extensions`, and the dispatcher's `probe()` as a part of the service."""
+    """`runtime.jobs` is the dispatcher: the jobs routes use it, the cluster answers read its job counts
+    and each node's dispy side; as a background service its `probe()` is one of the overview's parts."""
     engine = DispyEngine(EngineConfig.from_settings(runtime.settings))
     dispatcher = JobDispatcher(
         runtime.settings, runtime.sessions, runtime.events, engine, node_source=inventory_nodes
     )
     runtime.services.append(dispatcher)
-    runtime.extensions.job_counts = dispatcher.job_counts
-    runtime.extensions.node_dispy = dispatcher.node_dispy
-    app.state.jobs = dispatcher
+    runtime.jobs = dispatcher
     app.include_router(jobs_router.router)
     return dispatcher

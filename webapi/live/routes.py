@@ -16,8 +16,8 @@ import contextlib
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from webapi.core.dependencies import RuntimeDep
 from webapi.core.events import Event
-from webapi.core.runtime import Runtime
 from webapi.live.feed import batches
 
 router = APIRouter()
@@ -30,8 +30,7 @@ async def _forward(websocket: WebSocket, queue: asyncio.Queue[Event]) -> None:
 
 
 @router.websocket("/ws")
-async def live_feed(websocket: WebSocket) -> None:
-    runtime: Runtime = websocket.app.state.runtime
+async def live_feed(websocket: WebSocket, runtime: RuntimeDep) -> None:
     await websocket.accept()
     async with runtime.events.subscribe() as queue:
         sender = asyncio.create_task(_forward(websocket, queue))

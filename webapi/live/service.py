@@ -23,7 +23,7 @@ def _nodes_payload(runtime: Runtime, at: float) -> list[dict[str, object]]:
 
 def install(runtime: Runtime) -> None:
     """Hook the publishers onto the collector."""
-    collector = runtime.collector
+    collector = runtime.monitoring
     if collector is None:
         return
     pending: set[asyncio.Task[None]] = set()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from webapi.core import observability
+from webapi.core.health import PartHealth
 from webapi.inventory import store as inventory
 from webapi.inventory.file import InventoryError, read_inventory
 from webapi.inventory.schemas import NodeSpec
@@ -86,6 +87,19 @@ class Collector:
                 await self._task
         if self._client is not None:
             await self._client.aclose()
+
+    async def probe(self) -> PartHealth:
+        """The collector as one of the overview's parts: running, and its last round recent enough."""
+        if not self.running:
+            return PartHealth(name=self.name, status="down", detail="not running")
+        last = self.last_round
+        if last is None:
+            return PartHealth(name=self.name, status="starting", detail="first round not finished")
+        age = self.runtime.clock() - last.started_at
+        if age > 3 * self.settings.collect_interval + self.settings.collect_timeout:
+            return PartHealth(name=self.name, status="down", detail=f"last round {age:.0f} s ago")
+        detail = self.last_failure or f"last round {age:.0f} s ago, {last.duration * 1000:.0f} ms"
+        return PartHealth(name=self.name, status="ok", detail=detail, latency_ms=last.duration * 1000)
 
     def _prepare(self) -> None:
         self.reload_inventory(force=True)

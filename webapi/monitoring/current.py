@@ -12,7 +12,7 @@ from webapi.monitoring.schemas import FIGURES, NodeCurrent
 
 
 def node_state(runtime: Runtime, name: str) -> NodeState:
-    collector = runtime.collector
+    collector = runtime.monitoring
     state = collector.states.get(name) if collector is not None else None
     return state or NodeState(name)
 

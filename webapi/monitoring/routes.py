@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from webapi.core.api_time import ApiTime
-from webapi.core.dependencies import RuntimeDep, SessionDep
+from webapi.core.dependencies import CollectorDep, RuntimeDep, SessionDep
 from webapi.core.errors import ApiError, ErrorResponse
 from webapi.inventory import store as inventory
 from webapi.monitoring import export
@@ -40,8 +40,8 @@ def _epoch(moment: datetime | None) -> float | None:
 
 
 @router.get("/health", response_model=MonitoringHealth)
-def health(runtime: RuntimeDep) -> MonitoringHealth:
-    return monitoring.health(runtime)
+def health(collector: CollectorDep) -> MonitoringHealth:
+    return monitoring.health(collector)
 
 
 @router.get("/nodes", response_model=list[ScrapeStatus])
@@ -84,9 +84,9 @@ def alerts(
 
 
 @router.post("/collect_metrics", response_model=RoundOut)
-async def collect_metrics(runtime: RuntimeDep) -> RoundOut:
+async def collect_metrics(collector: CollectorDep) -> RoundOut:
     """Run a collection round now and answer with its outcome."""
-    return monitoring.round_out(await monitoring.collector_of(runtime).collect())
+    return monitoring.round_out(await collector.collect())
 
 
 @router.get(

@@ -35,12 +35,6 @@ from webapi.monitoring.schemas import (
 HistorySource = Literal["database", "sqlite", "prometheus"]
 
 
-def collector_of(runtime: Runtime) -> Collector:
-    if runtime.collector is None:
-        raise ApiError(503, "The collector is not running in this process")
-    return runtime.collector
-
-
 def round_out(outcome: RoundOutcome) -> RoundOut:
     return RoundOut(
         started_at=utc_from_unix(outcome.started_at),
@@ -52,11 +46,10 @@ def round_out(outcome: RoundOutcome) -> RoundOut:
     )
 
 
-def health(runtime: Runtime) -> MonitoringHealth:
-    collector = collector_of(runtime)
+def health(collector: Collector) -> MonitoringHealth:
     return MonitoringHealth(
         collector_running=collector.running,
-        scrape_interval_seconds=runtime.settings.collect_interval,
+        scrape_interval_seconds=collector.settings.collect_interval,
         last_round=round_out(collector.last_round) if collector.last_round else None,
         last_round_failure=collector.last_failure,
         inventory_error=collector.inventory_error,

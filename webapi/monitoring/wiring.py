@@ -11,7 +11,7 @@ from webapi.monitoring.collector import Collector
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     collector = Collector(runtime)
-    runtime.collector = collector
+    runtime.monitoring = collector
     # First in line: it syncs the inventory file that the other services read.
     runtime.services.insert(0, collector)
     app.include_router(routes.router)

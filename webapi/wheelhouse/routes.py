@@ -6,14 +6,15 @@ distribution files of the wheelhouse directory, which holds nothing secret.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from webapi.core.dependencies import WheelhouseDep
 from webapi.core.errors import ApiError
+from webapi.core.runtime import Runtime
 from webapi.wheelhouse.index import Wheelhouse, normalize, render_project, render_root
 
 WHEELHOUSE_DIR = "wheelhouse"
@@ -28,11 +29,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _wheelhouse(request: Request) -> Wheelhouse:
-    wheelhouse: Wheelhouse = request.app.state.wheelhouse
-    return wheelhouse
-
-
 def _missing(what: str) -> ApiError:
     return ApiError(
         404, f"{what} is not in the wheelhouse (the master builds it: dispycluster wheelhouse build)"
@@ -45,8 +41,8 @@ def _missing(what: str) -> ApiError:
     summary="Projects of the wheelhouse (PEP 503)",
     responses={422: ERRORS[422]},
 )
-def simple_root(request: Request) -> HTMLResponse:
-    return HTMLResponse(render_root(_wheelhouse(request).projects()))
+def simple_root(wheelhouse: WheelhouseDep) -> HTMLResponse:
+    return HTMLResponse(render_root(wheelhouse.projects()))
 
 
 @router.get(
@@ -55,11 +51,11 @@ def simple_root(request: Request) -> HTMLResponse:
     responses={301: {"description": "Redirect to the normalized project name"}, **ERRORS},
     summary="Files of one project, with their sha256 (PEP 503)",
 )
-def simple_project(request: Request, project: ProjectName) -> Response:
+def simple_project(wheelhouse: WheelhouseDep, project: ProjectName) -> Response:
     normalized = normalize(project)
     if normalized != project:
         return RedirectResponse(f"/simple/{normalized}/", status_code=301)
-    dists = _wheelhouse(request).dists(project)
+    dists = wheelhouse.dists(project)
     if dists is None:
         raise _missing(f"project {project!r}")
     return HTMLResponse(render_project(project, dists))
@@ -71,13 +67,13 @@ def simple_project(request: Request, project: ProjectName) -> Response:
     responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS},
     summary="One distribution file",
 )
-def simple_file(request: Request, project: ProjectName, filename: FileName) -> FileResponse:
-    path = _wheelhouse(request).find(normalize(project), filename)
+def simple_file(wheelhouse: WheelhouseDep, project: ProjectName, filename: FileName) -> FileResponse:
+    path = wheelhouse.find(normalize(project), filename)
     if path is None:
         raise _missing(f"file {filename!r}")
     return FileResponse(path, media_type="application/octet-stream", filename=filename)
 
 
-def install(app: FastAPI, data_dir: Path) -> None:
-    app.state.wheelhouse = Wheelhouse(data_dir / WHEELHOUSE_DIR)
+def install(app: FastAPI, runtime: Runtime) -> None:
+    runtime.wheelhouse = Wheelhouse(runtime.settings.data_dir / WHEELHOUSE_DIR)
     app.include_router(router)

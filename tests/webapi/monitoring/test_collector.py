@@ -34,7 +34,7 @@ def test_a_round_with_an_injected_clock_fires_alerts_publishes_events_and_compac
     clock = Clock(1_000_000.0)
     runtime.clock = clock
     collector = Collector(runtime, evaluator=Evaluator((DOWN,)))
-    runtime.collector = collector
+    runtime.monitoring = collector
     live.install(runtime)
     with runtime.sessions() as session:
         store.create_node(session, NodeSpec(name="up", address="127.0.0.1", exporter=exporter.address))
@@ -117,7 +117,7 @@ def test_exporter_pages_are_parsed_off_the_event_loop(tmp_path, monkeypatch):
     runtime = Runtime.from_settings(load_settings(data_dir=tmp_path))
     migrate.upgrade(runtime.engine)
     collector = Collector(runtime)
-    runtime.collector = collector
+    runtime.monitoring = collector
     with runtime.sessions() as session:
         store.create_node(session, NodeSpec(name="n1", address="127.0.0.1", exporter=exporter.address))
     parsed_in: list[threading.Thread] = []
