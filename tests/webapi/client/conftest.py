@@ -46,23 +46,35 @@ class Cluster:
         headers = {"Authorization": f"Bearer {self.token}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=10, trust_env=False)
 
-    def cli(
-        self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        """`dispycluster ARGS` in an empty directory; by default the URL and token from the environment."""
+    def _run_args(self, args: tuple[str, ...], env: dict[str, str] | None) -> dict[str, Any]:
+        """The CLI's argv, environment (by default the URL and token) and an empty working directory."""
         base = {key: value for key, value in os.environ.items() if not key.startswith(_STRIPPED)}
         default = {"DISPYCLUSTER_URL": self.url, "DISPYCLUSTER_API_TOKEN": self.token}
         workdir = self.tmp / "cli-cwd"
         workdir.mkdir(exist_ok=True)
-        return subprocess.run(
-            [str(CLI), *args],
-            env={**base, **(default if env is None else env)},
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return {
+            "args": [str(CLI), *args],
+            "env": {**base, **(default if env is None else env)},
+            "cwd": workdir,
+            "text": True,
+        }
+
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """`dispycluster ARGS` run to its end."""
+        return subprocess.run(**self._run_args(args, env), capture_output=True, timeout=timeout, check=False)
+
+    @contextlib.contextmanager
+    def cli_running(self, *args: str) -> Iterator[subprocess.Popen[str]]:
+        """`dispycluster ARGS` running for the block, its stdout and stderr piped; killed if still there."""
+        proc = subprocess.Popen(**self._run_args(args, None), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
 
     def wait_job(self, job_id: int, statuses: set[str], timeout: float = 40) -> dict[str, Any]:
         seen: dict[str, Any] = {}

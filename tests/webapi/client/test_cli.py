@@ -76,15 +76,21 @@ def test_everything_after_the_double_dash_reaches_the_program_verbatim(cluster: 
     assert result.stdout == "['--', '-x']\n"
 
 
-def test_cancel_then_logs_follow_exits_3(cluster: Cluster):
-    job_id = _submit(cluster, "processing", "--", "python3", "-c", "import time; print('up'); time.sleep(60)")
-    cluster.wait_job(job_id, {"running"})
-    result = cluster.cli("job", "cancel", str(job_id))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"job {job_id}")
-    follow = cluster.cli("job", "logs", str(job_id), "--follow")
-    assert follow.returncode == 3, follow.stderr
-    assert f"job {job_id} cancelled" in follow.stderr
+def test_follow_prints_lines_while_the_job_runs_and_exits_3_when_it_is_cancelled(cluster: Cluster):
+    job_id = _submit(cluster, "processing", "--", "sleep", "60")
+    with cluster.cli_running("job", "logs", str(job_id), "--follow") as follower:
+        assert follower.stderr is not None
+        # A command still running after half a second reports its pid: a line logged during the run.
+        first = follower.stderr.readline()
+        assert first.startswith("[progress] running as pid "), first
+        assert cluster.wait_job(job_id, {"running"}, timeout=1)["status"] == "running"
+        cancel = cluster.cli("job", "cancel", str(job_id))
+        assert cancel.returncode == 0, cancel.stderr
+        assert cancel.stdout.startswith(f"job {job_id}")
+        _out, rest = follower.communicate(timeout=60)
+    assert follower.returncode == 3, rest
+    assert rest.strip().splitlines()[-1].startswith(f"job {job_id} cancelled")
+    assert "running as pid" not in rest  # printed once
 
 
 def test_retry_follow_prints_only_the_new_attempt(cluster: Cluster):
