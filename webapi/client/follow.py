@@ -55,6 +55,8 @@ class Follower:
         self.reconnect_s = reconnect_s
         self.sleep = sleep
         self.clock = clock
+        # Since when the service has not answered (None: it answers).
+        self._lost_at: float | None = None
 
     def drain(self) -> None:
         """Prints the lines after the cursor, page by page; the cursor moves with every page, so a
@@ -71,29 +73,28 @@ class Follower:
         # The state first, then the logs: a job's lines are written by the time it shows as ended,
         # so the drain after seeing the end gets the last of them.
         job: JsonObject = self.api.job(self.job_id)
+        if self._lost_at is not None:
+            message("the service answers again")
+            self._lost_at = None
         if self.printer is not None:
             self.drain()
         return job
 
     def until_end(self) -> JsonObject:
         """Polls until the job has ended (an automatic retry is not an end); the ended job."""
-        lost_at: float | None = None
         while True:
             try:
                 job = self._poll()
             except (UnreachableError, ApiError) as error:
                 if not _transient(error):
                     raise
-                if lost_at is None:
-                    lost_at = self.clock()
+                if self._lost_at is None:
+                    self._lost_at = self.clock()
                     message(f"{error}; trying again for {self.reconnect_s:.0f} s")
-                elif self.clock() - lost_at > self.reconnect_s:
+                elif self.clock() - self._lost_at > self.reconnect_s:
                     raise
                 self.sleep(self.poll_s)
                 continue
-            if lost_at is not None:
-                message("the service answers again")
-                lost_at = None
             if job["status"] in TERMINAL:
                 return job
             self.sleep(self.poll_s)

@@ -3,12 +3,16 @@ output, tokens and errors."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
 
 import pytest
 
+from tests.jobs.conftest import SECRET
 from tests.support.processes import free_port
-from tests.webapi.client.conftest import Cluster, ended
+from tests.webapi.client.conftest import Cluster, dispynode, ended
+from tests.webapi.conftest import run_service
 
 pytestmark = pytest.mark.slow
 
@@ -251,3 +255,29 @@ def test_a_command_line_after_double_dash_belongs_to_submit_only(cluster: Cluste
     result = cluster.cli("job", "show", "1", "--", "ls")
     assert result.returncode == 2
     assert "takes a command line after --" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_follow_outlives_a_restart_of_the_service_and_exits_5_for_the_lost_job(tmp_path: Path):
+    """The service stops while a job runs: the follower keeps trying, and when the service is back (on
+    loopback, no token needed) it reports the job lost by the restart, each line printed once."""
+    port = free_port()
+    settings = {"dispy_secret": SECRET, "dispy_pulse_interval": "0.5", "job_retry_backoff_s": "0"}
+    with dispynode(tmp_path) as node, contextlib.ExitStack() as first_run:
+        cluster = Cluster(f"http://127.0.0.1:{port}", tmp_path / "data", "", tmp_path, node)
+        first_run.enter_context(
+            run_service(tmp_path, port=port, dispy_port=str(free_port()), dispy_nodes=node, **settings)
+        )
+        job_id = _submit(cluster, "processing", "--max-retries", "0", "--", "sleep", "60")
+        with cluster.cli_running("job", "logs", str(job_id), "--follow") as follower:
+            assert follower.stderr is not None
+            assert follower.stderr.readline().startswith("[progress] running as pid ")
+            first_run.close()
+            assert "is unreachable" in follower.stderr.readline()
+            with run_service(tmp_path, port=port, dispy_port=str(free_port()), dispy_nodes=node, **settings):
+                _out, rest = follower.communicate(timeout=60)
+    assert follower.returncode == 5, rest
+    lines = rest.strip().splitlines()
+    assert lines[0] == "the service answers again"
+    assert "[service] the service restarted while this job was active" in lines
+    assert lines[-1].startswith(f"job {job_id} lost")
+    assert "running as pid" not in rest
