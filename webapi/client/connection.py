@@ -61,6 +61,8 @@ def resolve(
         base = _check_url(environ[URL_ENV], URL_ENV)
     else:
         base = DEFAULT_URL
+    if token is not None and token_file is not None:
+        raise UsageError("give either --token or --token-file, not both")
     if token is not None:
         if not token.strip():
             raise UsageError("--token is empty")

@@ -77,14 +77,12 @@ def _decode(response: httpx.Response) -> Any:
 class ApiClient:
     """One connection pool to the service; use it as a context manager."""
 
-    def __init__(self, connection: Connection, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, connection: Connection) -> None:
         headers = {"User-Agent": _user_agent(), "Accept": "application/json"}
         if connection.token is not None:
             headers["Authorization"] = f"Bearer {connection.token}"
         self.connection = connection
-        self._http = httpx.Client(
-            base_url=connection.url, headers=headers, timeout=TIMEOUT, transport=transport
-        )
+        self._http = httpx.Client(base_url=connection.url, headers=headers, timeout=TIMEOUT)
 
     def __enter__(self) -> Self:
         return self

@@ -27,7 +27,7 @@ def test_flags_win_over_the_environment(tmp_path: Path, data_dir: Path):
     token_file.write_text("from-the-file\n")
     environ = {"DISPYCLUSTER_URL": "http://10.0.0.1:8085", "DISPYCLUSTER_API_TOKEN": "from-env"}
     environ["DISPYCLUSTER_DATA_DIR"] = str(data_dir)
-    assert resolve("http://127.0.0.1:9/", "from-flag", token_file, environ) == (
+    assert resolve("http://127.0.0.1:9/", "from-flag", None, environ) == (
         resolve("http://127.0.0.1:9", "from-flag", None, {})
     )
     by_file = resolve(None, None, token_file, environ)
@@ -62,6 +62,7 @@ def test_no_token_anywhere_sends_none(tmp_path: Path):
         ("http://", None, None, "--url must be an http:// or https:// URL"),
         (None, "  ", None, "--token is empty"),
         (None, None, Path("/nonexistent/token"), "cannot read the token file /nonexistent/token"),
+        (None, "a-token", Path("/a/file"), "either --token or --token-file, not both"),
     ],
 )
 def test_unusable_flags_say_why(url, token, token_file, words):
