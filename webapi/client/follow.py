@@ -12,7 +12,6 @@ half second are nothing for the service.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from webapi.client.http import ApiClient, ApiError, JsonObject, UnreachableError
 from webapi.client.output import LogPrinter, message
@@ -35,26 +34,11 @@ def _transient(error: Exception) -> bool:
 class Follower:
     """One job's state and logs from the cursor `since` on (0: from its first line)."""
 
-    def __init__(
-        self,
-        api: ApiClient,
-        job_id: int,
-        printer: LogPrinter | None,
-        since: int = 0,
-        *,
-        poll_s: float = POLL_S,
-        reconnect_s: float = RECONNECT_S,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, api: ApiClient, job_id: int, printer: LogPrinter | None, since: int = 0) -> None:
         self.api = api
         self.job_id = job_id
         self.printer = printer
         self.since = since
-        self.poll_s = poll_s
-        self.reconnect_s = reconnect_s
-        self.sleep = sleep
-        self.clock = clock
         # Since when the service has not answered (None: it answers).
         self._lost_at: float | None = None
 
@@ -89,12 +73,12 @@ class Follower:
                 if not _transient(error):
                     raise
                 if self._lost_at is None:
-                    self._lost_at = self.clock()
-                    message(f"{error}; trying again for {self.reconnect_s:.0f} s")
-                elif self.clock() - self._lost_at > self.reconnect_s:
+                    self._lost_at = time.monotonic()
+                    message(f"{error}; trying again for {RECONNECT_S:.0f} s")
+                elif time.monotonic() - self._lost_at > RECONNECT_S:
                     raise
-                self.sleep(self.poll_s)
+                time.sleep(POLL_S)
                 continue
             if job["status"] in TERMINAL:
                 return job
-            self.sleep(self.poll_s)
+            time.sleep(POLL_S)

@@ -54,7 +54,7 @@ def run(command: str, args: argparse.Namespace) -> int:
         return fail(str(error), ExitCode.USAGE)
     try:
         if args.json and getattr(args, "follow", False):
-            raise UsageError("--json does not go with --follow (use --wait --json)")
+            raise UsageError("--json does not go with --follow: the logs are text")
         with ApiClient(connection) as api:
             return COMMANDS[command](args, api)
     except UsageError as error:
@@ -64,9 +64,7 @@ def run(command: str, args: argparse.Namespace) -> int:
     except ApiError as error:
         return fail(refusal(error, connection), ExitCode.REFUSED)
     except KeyboardInterrupt:
-        return fail(
-            "interrupted (a job goes on: `dispycluster job cancel ID` stops it)", ExitCode.INTERRUPTED
-        )
+        return fail("interrupted (a job goes on all the same)", ExitCode.INTERRUPTED)
     except BrokenPipeError:
         _quiet_stdout()
         return ExitCode.OK
