@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from webapi.client.commands import add_job_commands, add_node_actions
 from webapi.core.dispy_ports import DEFAULT_NODE_PORT
 
 
@@ -149,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--data-dir", type=Path, help="data directory (default: DISPYCLUSTER_DATA_DIR or data)")
     up.set_defaults(handler=_up)
 
-    node = sub.add_parser("node", help="run a dispy node for this service (what the systemd unit runs)")
+    node = sub.add_parser(
+        "node", help="run a dispy node for this service (what the systemd unit runs); drain or resume one"
+    )
     node.add_argument("--host", help="address the node listens on (default: dispy picks the main one)")
     node.add_argument(
         "--port",
@@ -166,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_argument("--name", help="node name reported to the service (default: the host name)")
     node.add_argument("--dest", type=Path, help="where job files go (default: $TMPDIR/dispycluster-node)")
     node.set_defaults(handler=_node)
+    add_node_actions(node)
+    add_job_commands(sub)
 
     dashboards = sub.add_parser("dashboards", help="write the Grafana dashboards' JSON")
     dashboards.add_argument("--out", type=Path, required=True, help="directory for the *.json files")
@@ -178,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# What a compute node's base install runs; every other command needs `dispycluster[server]`.
+# What a compute node's base install runs (`node` alone, not `node drain`); every other command needs
+# `dispycluster[server]`.
 BASE_COMMANDS = frozenset({"node"})
 
 
@@ -188,7 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from webapi.core.extras import server_install_hint
 
     args = build_parser().parse_args(argv)
-    hint = None if args.command in BASE_COMMANDS else server_install_hint(args.command)
+    node_action = getattr(args, "node_action", None)
+    if args.command in BASE_COMMANDS and node_action is None:
+        hint = None
+    else:
+        hint = server_install_hint(f"{args.command} {node_action}" if node_action else args.command)
     if hint is not None:
         print(hint, file=sys.stderr)
         return 2

@@ -26,6 +26,7 @@ SERVER_COMMANDS = [
     ["dashboards", "--out", "x"],
     ["rules", "--out", "x"],
     ["wheelhouse", "build"],
+    ["job", "list"],
 ]
 
 

@@ -63,9 +63,12 @@ def write_inventory(path: Path, nodes: list[dict[str, object]]) -> Path:
 
 
 @contextlib.contextmanager
-def run_service(tmp_path: Path, *, host: str = "127.0.0.1", **env: str) -> Iterator[Service]:
-    """`dispycluster web` in a subprocess; `env` gives DISPYCLUSTER_* settings without the prefix."""
-    port = free_port()
+def run_service(
+    tmp_path: Path, *, host: str = "127.0.0.1", port: int | None = None, **env: str
+) -> Iterator[Service]:
+    """`dispycluster web` in a subprocess (on `port`, else a free one); `env` gives DISPYCLUSTER_*
+    settings without the prefix."""
+    port = port or free_port()
     data_dir = tmp_path / "data"
     environment = {f"DISPYCLUSTER_{key.upper()}": value for key, value in env.items()}
     environment.setdefault("DISPYCLUSTER_DATA_DIR", str(data_dir))

@@ -1,0 +1,1 @@
+"""The command-line client of the REST API: `dispycluster job …` and `dispycluster node drain|resume`."""
