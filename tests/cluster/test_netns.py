@@ -7,12 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.support.netns import cluster_in_a_box, entered
-
-
-def _namespaces() -> set[str]:
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
-    return {line.split()[0] for line in listed.splitlines() if line.strip()}
+from tests.support.netns import cluster_in_a_box, entered, namespaces
 
 
 def _connects(host: str, port: int) -> bool:
@@ -65,7 +60,7 @@ def test_the_box_is_removed_even_when_the_test_fails():
         box.add_host("master")
         inside = subprocess.Popen(box.hosts["master"].argv(["sleep", "60"]))
         names = set(box.namespaces)
-        assert names <= _namespaces()
+        assert names <= set(namespaces())
         raise RuntimeError("boom")
-    assert not names & _namespaces()
+    assert not names & set(namespaces())
     assert inside.wait(timeout=10) != 0
