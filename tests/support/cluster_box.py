@@ -35,6 +35,7 @@ import yaml
 from exporter.collectors.rpi import GET_THROTTLED
 from tests.support.netns import Box, Host, cluster_in_a_box, entered, namespaces
 from tests.support.processes import wait_until
+from webapi.dispy_ports import DEFAULT_NODE_PORT
 from webapi.settings import env_name
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exporter"
@@ -110,6 +111,13 @@ class Machine:
         return {name: proc.pid for name, proc in processes.items() if proc is not None and proc.alive}
 
     # -- what the machine's exporter reports --------------------------------------------------------------
+    def scrape(self, via: Host) -> str:
+        """The exporter's /metrics as `via` (a host of the box, e.g. the service's) reads it."""
+        with entered(via.namespace):
+            answer = httpx.get(f"http://{self.exporter_address}/metrics", timeout=5, trust_env=False)
+        answer.raise_for_status()
+        return answer.text
+
     def write(self, relative: str, text: str) -> None:
         """Replaces a file of the machine's exporter tree (`sys/...`, `proc/...`, `rootfs/...`); the next
         scrape reads it. `ClusterBox.reset` puts the fixture's version back."""
@@ -141,6 +149,7 @@ class Machine:
 
     # -- its processes ---------------------------------------------------------------------------------
     def start_exporter(self) -> None:
+        """Starts the exporter on the machine's tree (see `wait_started`)."""
         argv = [
             str(Path(sys.executable).with_name("dispycluster-exporter")),
             f"--web.listen-address={self.exporter_address}",
@@ -148,8 +157,7 @@ class Machine:
             f"--path.sysfs={self.root / 'sys'}",
             f"--path.rootfs={self.root / 'rootfs'}",
         ]
-        url = f"http://{self.exporter_address}/metrics"
-        self.exporter = _Process(self.host, argv, self.root.parent / "exporter.log", ready_url=url)
+        self.exporter = _Process(self.host, argv, self.root.parent / "exporter.log")
 
     def stop_exporter(self) -> None:
         """The exporter down (its address stays: scrapes are refused)."""
@@ -170,6 +178,35 @@ class Machine:
         if self.dispynode is not None:
             self.dispynode.stop()
             self.dispynode = None
+
+    def start(self) -> None:
+        """Starts whichever of the exporter and the dispynode is not running."""
+        if self.exporter is None or not self.exporter.alive:
+            self.stop_exporter()
+            self.start_exporter()
+        if self.dispynode is None or not self.dispynode.alive:
+            self.stop_dispynode()
+            self.start_dispynode()
+
+    def wait_started(self, timeout: float = 30.0) -> None:
+        """Until the exporter and the dispynode listen. The dispynode must before a service pings it:
+        dispy pings a listed node once, and the service pings the silent ones again only every 5 s."""
+        ports = {
+            proc: f"{self.address}:{port} "
+            for proc, port in ((self.exporter, EXPORTER_PORT), (self.dispynode, DEFAULT_NODE_PORT))
+        }
+
+        def listening() -> bool:
+            sockets = self.host.run(["ss", "-Htln"]).stdout
+            return all(port in sockets for port in ports.values())
+
+        try:
+            wait_until(listening, timeout=timeout, interval=0.1)
+        except TimeoutError:
+            logs = [proc.log_path.read_text(errors="replace")[-2000:] for proc in ports if proc is not None]
+            raise RuntimeError(
+                f"{self.name} not listening on {list(ports.values())}:\n" + "\n".join(logs)
+            ) from None
 
 
 @dataclass
@@ -293,6 +330,8 @@ class ClusterBox:
     machines: dict[str, Machine]
     work: Path
     _services: int = 0
+    # Machines whose cable was pulled since the last reset.
+    _cut: set[str] = field(default_factory=set)
 
     @property
     def prefix(self) -> str:
@@ -300,9 +339,11 @@ class ClusterBox:
 
     def cut(self, name: str) -> None:
         """Pulls the machine's cable at the switch: it keeps its address and processes, reaches nobody."""
+        self._cut.add(name)
         self.box.set_link(name, up=False)
 
     def restore(self, name: str) -> None:
+        """Plugs the cable back in."""
         self.box.set_link(name, up=True)
 
     def inventory(self) -> Path:
@@ -354,23 +395,25 @@ class ClusterBox:
                     service.wait_until_ready()
                 yield service
         finally:
+            # Cables back first: the service lets go of every node as it stops (a node it cannot reach
+            # costs it dispy's timeouts, beyond the grace before SIGKILL).
+            for name in self._cut:
+                self.restore(name)
             process.stop()
 
     def reset(self) -> None:
         """Every machine as it started: cable in, the fixture's exporter data, exporter and dispynode
-        running. A machine whose cable was out gets a fresh dispynode: the old one may still hold results
-        and the computation of the service that lost it, and serves one client at a time."""
+        running. A machine whose cable was pulled gets a fresh dispynode: the old one may still hold
+        results and the computation of the service that lost it, and serves one client at a time."""
         for machine in self.machines.values():
-            if not self.box.link_up(machine.name):
+            if machine.name in self._cut:
                 self.restore(machine.name)
                 machine.stop_dispynode()
             machine._restore_tree()
-            if machine.exporter is None or not machine.exporter.alive:
-                machine.stop_exporter()
-                machine.start_exporter()
-            if machine.dispynode is None or not machine.dispynode.alive:
-                machine.stop_dispynode()
-                machine.start_dispynode()
+            machine.start()
+        for machine in self.machines.values():
+            machine.wait_started()
+        self._cut.clear()
 
     def pids(self) -> list[int]:
         return [pid for machine in self.machines.values() for pid in machine.pids.values()]
@@ -409,8 +452,9 @@ def cluster_box(work: Path) -> Iterator[ClusterBox]:
                         name, box.add_host(name, reach=["service"]), labels, fixture, root
                     )
                 for machine in machines.values():
-                    machine.start_exporter()
-                    machine.start_dispynode()
+                    machine.start()
+                for machine in machines.values():
+                    machine.wait_started()
                 cluster = ClusterBox(box, service_host, machines, work)
                 started += cluster.pids()
                 yield cluster
