@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from tests.support.netns import cluster_in_a_box, entered, namespaces
+from tests.support.processes import wait_until
 
 
 def _connects(host: str, port: int) -> bool:
@@ -64,3 +65,20 @@ def test_the_box_is_removed_even_when_the_test_fails():
         raise RuntimeError("boom")
     assert not names & set(namespaces())
     assert inside.wait(timeout=10) != 0
+
+
+def test_a_box_left_by_a_killed_test_process_is_removed_by_the_next_box():
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a test process killed outright: its box was never removed
+    left = f"dcb{gone.pid}-1-master"
+    subprocess.run(["ip", "netns", "add", left], check=True)
+    inside = subprocess.Popen(["ip", "netns", "exec", left, "sleep", "60"])
+    try:
+        pids = ["ip", "netns", "pids", left]
+        wait_until(lambda: bool(subprocess.run(pids, check=True, capture_output=True).stdout))
+        with cluster_in_a_box() as box:
+            assert left not in namespaces() and box.switch in namespaces()
+        assert inside.wait(timeout=10) != 0
+    finally:
+        inside.kill()
+        subprocess.run(["ip", "netns", "delete", left], check=False, capture_output=True)
