@@ -14,6 +14,18 @@ ones.
 database for one test, and `ClusterBox.reset()` puts every machine back as it started (cable in, original
 exporter data, processes running). Everything is stopped by PID and every namespace removed on the way
 out, even when a test fails or is interrupted; the box then checks that nothing of it is left.
+
+What a test uses (the `cluster` fixture of tests/cluster is a reset ClusterBox):
+- `cluster.machines["m1"]`: `.name`, `.address`, `.exporter_address`, `.labels`, `.pids`;
+  `.set_temperature(c)`, `.set_firmware_flags(0x50005)`, `.write("sys/…", text)` change what its exporter
+  reports from the next scrape; `.scrape(via=host)`; `.stop_exporter()`, `.stop_dispynode()`, `.start()`.
+- `cluster.cut(name)` / `cluster.restore(name)`: its cable at the switch. dispy declares a node dead only
+  when it misses pulses while running a job of the service; the monitoring notices at its next scrape.
+- `with cluster.service(job_retry_backoff_s=2, …) as service:` (settings by field name, on top of
+  SERVICE_SETTINGS): `service.submit(spec)`, `service.run_command(argv, **fields)`,
+  `service.wait_for_job(id, "succeeded", …)`, `service.node_of(id)`, `service.logs(id)`,
+  `service.wait_for_log(id, start)`, `service.node(name)`, `service.wait_for_node(name, predicate)`,
+  `service.request(method, path, …)` / `service.get(path)` for anything else (token sent).
 """
 
 from __future__ import annotations
@@ -57,7 +69,6 @@ SERVICE_SETTINGS: dict[str, object] = {
     "collect_interval": 1,
     "collect_timeout": 1,
 }
-STOP_GRACE_S = 10.0
 
 
 def _env_value(value: object) -> str:
