@@ -11,6 +11,10 @@ from tests.support.netns import cluster_in_a_box, entered, namespaces
 from tests.support.processes import wait_until
 
 
+def _has_processes(namespace: str) -> bool:
+    return bool(subprocess.run(["ip", "netns", "pids", namespace], check=True, capture_output=True).stdout)
+
+
 def _connects(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(2)
@@ -60,6 +64,8 @@ def test_the_box_is_removed_even_when_the_test_fails():
     with pytest.raises(RuntimeError, match="boom"), cluster_in_a_box() as box:
         box.add_host("master")
         inside = subprocess.Popen(box.hosts["master"].argv(["sleep", "60"]))
+        # In the namespace before the box closes (a process still entering it is not listed there).
+        wait_until(lambda: _has_processes(box.hosts["master"].namespace))
         names = set(box.namespaces)
         assert names <= set(namespaces())
         raise RuntimeError("boom")
@@ -74,8 +80,7 @@ def test_a_box_left_by_a_killed_test_process_is_removed_by_the_next_box():
     subprocess.run(["ip", "netns", "add", left], check=True)
     inside = subprocess.Popen(["ip", "netns", "exec", left, "sleep", "60"])
     try:
-        pids = ["ip", "netns", "pids", left]
-        wait_until(lambda: bool(subprocess.run(pids, check=True, capture_output=True).stdout))
+        wait_until(lambda: _has_processes(left))
         with cluster_in_a_box() as box:
             assert left not in namespaces() and box.switch in namespaces()
         assert inside.wait(timeout=10) != 0

@@ -36,7 +36,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,35 +272,24 @@ class Service:
 
     def wait_for_job(self, job_id: int, *states: str, timeout: float = 60.0) -> dict[str, Any]:
         """The job once its status is one of `states`; on timeout, an error showing the job and its logs."""
-        last: dict[str, Any] = {}
-
-        def reached() -> bool:
-            last.update(self.job(job_id))
-            return last["status"] in states
-
-        try:
-            wait_until(reached, timeout=timeout, interval=0.1)
-        except TimeoutError:
-            raise AssertionError(
-                f"job {job_id} not {'/'.join(states)} within {timeout} s: {last}\nlogs: {self.logs(job_id)}"
-            ) from None
-        return last
+        return dict(
+            _wait_for(
+                lambda: self.job(job_id),
+                lambda job: job["status"] in states,
+                timeout,
+                lambda job: f"job {job_id} not {'/'.join(states)}: {job}\nlogs: {self.logs(job_id)}",
+            )
+        )
 
     def wait_for_log(self, job_id: int, start: str, timeout: float = 30.0) -> dict[str, Any]:
         """The first line of the job's log that starts with `start`, once there is one."""
-        found: list[dict[str, Any]] = []
-
-        def logged() -> bool:
-            found[:] = [line for line in self.logs(job_id) if line["text"].startswith(start)]
-            return bool(found)
-
-        try:
-            wait_until(logged, timeout=timeout, interval=0.2)
-        except TimeoutError:
-            raise AssertionError(
-                f"no log line of job {job_id} starts with {start!r} within {timeout} s: {self.logs(job_id)}"
-            ) from None
-        return found[0]
+        lines = _wait_for(
+            lambda: [line for line in self.logs(job_id) if line["text"].startswith(start)],
+            bool,
+            timeout,
+            lambda _lines: f"no log line of job {job_id} starts with {start!r}: {self.logs(job_id)}",
+        )
+        return dict(lines[0])
 
     def node_of(self, job_id: int) -> str | None:
         """The machine that ran (or runs) the job's current attempt."""
@@ -310,19 +299,15 @@ class Service:
     def node(self, name: str) -> dict[str, Any]:
         return dict(self.get(f"/api/cluster/nodes/{name}"))
 
-    def wait_for_node(self, name: str, predicate: Any, timeout: float = 30.0) -> dict[str, Any]:
+    def wait_for_node(
+        self, name: str, predicate: Callable[[dict[str, Any]], Any], timeout: float = 30.0
+    ) -> dict[str, Any]:
         """The node summary once `predicate(summary)` holds."""
-        last: dict[str, Any] = {}
-
-        def holds() -> bool:
-            last.update(self.node(name))
-            return bool(predicate(last))
-
-        try:
-            wait_until(holds, timeout=timeout, interval=0.1)
-        except TimeoutError:
-            raise AssertionError(f"node {name} did not reach the state within {timeout} s: {last}") from None
-        return last
+        return dict(
+            _wait_for(
+                lambda: self.node(name), predicate, timeout, lambda node: f"node {name} not there yet: {node}"
+            )
+        )
 
     def wait_until_ready(self, timeout: float = 30.0) -> None:
         """Every machine scraped (online) and its dispynode up for this service."""
@@ -428,6 +413,24 @@ class ClusterBox:
 
     def pids(self) -> list[int]:
         return [pid for machine in self.machines.values() for pid in machine.pids.values()]
+
+
+def _wait_for(
+    read: Callable[[], Any], holds: Callable[[Any], Any], timeout: float, failure: Callable[[Any], str]
+) -> Any:
+    """`read()` again and again until `holds` its value, which it returns; on timeout an AssertionError
+    with `failure(last value read)`."""
+    last: list[Any] = [None]
+
+    def check() -> bool:
+        last[0] = read()
+        return bool(holds(last[0]))
+
+    try:
+        wait_until(check, timeout=timeout, interval=0.1)
+    except TimeoutError:
+        raise AssertionError(f"after {timeout} s: {failure(last[0])}") from None
+    return last[0]
 
 
 def _gone(pid: int) -> bool:
