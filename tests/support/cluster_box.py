@@ -325,6 +325,10 @@ class ClusterBox:
     service_host: Host
     machines: dict[str, Machine]
     work: Path
+    # The current test's data dir and database (`reset`): every service of a test uses them.
+    data_dir: Path | None = None
+    database_url: str | None = None
+    _tests: int = 0
     _services: int = 0
     # Machines whose cable was pulled since the last reset.
     _cut: set[str] = field(default_factory=set)
@@ -354,18 +358,21 @@ class ClusterBox:
 
     @contextlib.contextmanager
     def service(self, wait_ready: bool = True, **settings: object) -> Iterator[Service]:
-        """`dispycluster web` in its namespace with a fresh data dir and SQLite database, the box's
-        settings (SERVICE_SETTINGS) and `settings` (by field name, e.g. `job_retry_backoff_s=2`); ready
-        (every machine online and up) unless `wait_ready` is False. Stopped by PID after the block."""
+        """`dispycluster web` in its namespace with the box's settings (SERVICE_SETTINGS) and `settings`
+        (by field name, e.g. `job_retry_backoff_s=2`); ready (every machine online and up) unless
+        `wait_ready` is False. Stopped by PID after the block. The services of one test share its data dir
+        and database (see `reset`): a second one is a restart."""
+        if self.data_dir is None:
+            self.reset()
+        assert self.data_dir is not None
         self._services += 1
-        data_dir = self.work / f"service-{self._services}"
+        data_dir = self.data_dir
         address = self.service_host.address
         env = {
             "HOST": address,
             "PORT": str(SERVICE_PORT),
             "DISPYCLUSTER_DATA_DIR": str(data_dir),
-            # The machine's loopback PostgreSQL (PostgreSQL mode) is out of the namespace's reach.
-            "DISPYCLUSTER_DATABASE_URL": f"sqlite:///{data_dir}/dispycluster.db",
+            "DISPYCLUSTER_DATABASE_URL": self.database_url or f"sqlite:///{data_dir}/dispycluster.db",
             "DISPYCLUSTER_API_TOKEN": TOKEN,
             "DISPYCLUSTER_DISPY_SECRET": SECRET,
             # The dispy client on the bridge address: nodes call back there (not loopback, not 0.0.0.0).
@@ -376,7 +383,7 @@ class ClusterBox:
         process = _Process(
             self.service_host,
             [sys.executable, "-m", "webapi.cli", "web"],
-            data_dir / "web.log",
+            data_dir / f"web-{self._services}.log",
             ready_url=f"http://{address}:{SERVICE_PORT}/api/health",
             env=env,
             cwd=self.work,
@@ -397,10 +404,14 @@ class ClusterBox:
                 self.restore(name)
             process.stop()
 
-    def reset(self) -> None:
-        """Every machine as it started: cable in, the fixture's exporter data, exporter and dispynode
-        running. A machine whose cable was pulled gets a fresh dispynode: the old one may still hold
-        results and the computation of the service that lost it, and serves one client at a time."""
+    def reset(self, database_url: str | None = None) -> None:
+        """A new test: a fresh data dir, with `database_url` (whose database must be empty) or else a
+        SQLite file there; every machine as it started: cable in, the fixture's exporter data, exporter
+        and dispynode running. A machine whose cable was pulled gets a fresh dispynode: the old one may
+        still hold results and the computation of the service that lost it, and serves one client at a
+        time."""
+        self._tests += 1
+        self.data_dir, self.database_url = self.work / f"test-{self._tests}", database_url
         for machine in self.machines.values():
             if machine.name in self._cut:
                 self.restore(machine.name)
