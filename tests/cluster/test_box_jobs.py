@@ -60,7 +60,7 @@ def test_a_machine_cut_off_mid_job_loses_it_to_a_retry_and_its_late_result_is_on
 ):
     with cluster.service() as service:
         # Prints where it ran: the two attempts are told apart by their output.
-        command = ["sh", "-c", "sleep 3; ip -4 -o addr show eth0"]
+        command = ["sh", "-c", "sleep 4; ip -4 -o addr show eth0"]
         job = service.run_command(command, max_retries=1)
         first = service.wait_for_job(job["id"], "running", timeout=30)["node"]
         cluster.cut(first)
