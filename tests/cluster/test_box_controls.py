@@ -17,8 +17,10 @@ def test_what_a_machine_reports_follows_its_tree_its_exporter_and_its_cable(clus
     with cluster.service() as service:
         assert service.node("m1")["under_voltage"] is False and service.node("m3")["under_voltage"] is None
         m2.set_temperature(91.5)
+        m3.set_temperature(87.0)
         m1.set_firmware_flags(0x50005)  # under-voltage and throttled now
         service.wait_for_node("m2", lambda node: node["temperature_celsius"] == 91.5)
+        service.wait_for_node("m3", lambda node: node["temperature_celsius"] == 87.0)
         service.wait_for_node("m1", lambda node: node["under_voltage"] and node["throttled"])
         with pytest.raises(FileNotFoundError, match="get_throttled"):
             m3.set_firmware_flags(0x1)  # an x86 server has no Pi firmware
@@ -38,6 +40,7 @@ def test_what_a_machine_reports_follows_its_tree_its_exporter_and_its_cable(clus
     assert all(cluster.box.link_up(name) for name in cluster.machines)
     assert {"exporter", "dispynode"} == set(m3.pids) == set(m2.pids)
     assert _sample(m2.scrape(via=cluster.service_host), "node_thermal_zone_temp") != 91.5
+    assert _sample(m3.scrape(via=cluster.service_host), "node_hwmon_temp_celsius") != 87.0
     flags = _sample(m1.scrape(via=cluster.service_host), "node_rpi_throttled", condition="under_voltage")
     assert flags == 0.0
 

@@ -143,8 +143,10 @@ class Machine:
         return [str(Path(path).relative_to(self.root)) for path in found]
 
     def set_temperature(self, celsius: float) -> None:
-        """Every thermal zone of the machine reads `celsius` from the next scrape on."""
-        for relative in self._tree_files("sys/class/thermal/thermal_zone*/temp"):
+        """Every temperature sensor of the machine (thermal zones, hwmon chips) reads `celsius` from the
+        next scrape on."""
+        sensors = ("sys/class/thermal/thermal_zone*/temp", "sys/class/hwmon/hwmon*/temp*_input")
+        for relative in self._tree_files(*sensors):
             self.write(relative, f"{round(celsius * 1000)}\n")
 
     def set_firmware_flags(self, value: int) -> None:
