@@ -7,12 +7,12 @@ import subprocess
 
 import pytest
 
-from tests.support.netns import cluster_in_a_box, entered
+from tests.support.netns import cluster_in_a_box, entered, namespaces
+from tests.support.processes import wait_until
 
 
-def _namespaces() -> set[str]:
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
-    return {line.split()[0] for line in listed.splitlines() if line.strip()}
+def _has_processes(namespace: str) -> bool:
+    return bool(subprocess.run(["ip", "netns", "pids", namespace], check=True, capture_output=True).stdout)
 
 
 def _connects(host: str, port: int) -> bool:
@@ -64,8 +64,26 @@ def test_the_box_is_removed_even_when_the_test_fails():
     with pytest.raises(RuntimeError, match="boom"), cluster_in_a_box() as box:
         box.add_host("master")
         inside = subprocess.Popen(box.hosts["master"].argv(["sleep", "60"]))
+        # In the namespace before the box closes (a process still entering it is not listed there).
+        wait_until(lambda: _has_processes(box.hosts["master"].namespace))
         names = set(box.namespaces)
-        assert names <= _namespaces()
+        assert names <= set(namespaces())
         raise RuntimeError("boom")
-    assert not names & _namespaces()
+    assert not names & set(namespaces())
     assert inside.wait(timeout=10) != 0
+
+
+def test_a_box_left_by_a_killed_test_process_is_removed_by_the_next_box():
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a test process killed outright: its box was never removed
+    left = f"dcb{gone.pid}-1-master"
+    subprocess.run(["ip", "netns", "add", left], check=True)
+    inside = subprocess.Popen(["ip", "netns", "exec", left, "sleep", "60"])
+    try:
+        wait_until(lambda: _has_processes(left))
+        with cluster_in_a_box() as box:
+            assert left not in namespaces() and box.switch in namespaces()
+        assert inside.wait(timeout=10) != 0
+    finally:
+        inside.kill()
+        subprocess.run(["ip", "netns", "delete", left], check=False, capture_output=True)

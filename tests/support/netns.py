@@ -5,9 +5,10 @@ that lives in a further namespace (the switch): nothing is added to the machine'
 no traffic can leave the box, and no address of the box exists outside it. A host given `reach` gets
 a /32 address and a route to those hosts only: it has no route anywhere else.
 
-Everything is named after this process (`dcb<pid>-...`) and removed by name on the way out, even when
+Everything is named after this process (`dcb<pid>-<n>-...`) and removed by name on the way out, even when
 the test fails: first whatever still runs in the box's namespaces (only this test started processes
-there), then the namespaces, which takes their interfaces with them.
+there), then the namespaces, which takes their interfaces with them. A box left by a test process that
+was killed outright is removed by the next box opened.
 
 Sockets of the test process itself reach a host through `entered(namespace)`, which moves the calling
 thread into it for the duration of a block (open and use them inside the block).
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,7 +37,9 @@ from tests.support.processes import running
 SUBNET = "10.77.0"
 BRIDGE = "br0"
 CLONE_NEWNET = 0x40000000
+STALE = re.compile(r"^dcb(\d+)-")
 _libc = ctypes.CDLL(None, use_errno=True)
+_BOX_NUMBERS = itertools.count(1)
 
 
 def require_root() -> str:
@@ -52,6 +57,35 @@ def _ip(*args: str) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"ip {' '.join(args)}: {result.stderr.strip()}")
     return result.stdout
+
+
+def namespaces() -> list[str]:
+    """The names of the machine's network namespaces (`ip netns list`)."""
+    return [line.split()[0] for line in _ip("netns", "list").splitlines() if line.strip()]
+
+
+def _remove_namespace(namespace: str) -> None:
+    """Kills whatever runs in the namespace, then deletes it (its interfaces go with it)."""
+    pids = subprocess.run(
+        ["ip", "netns", "pids", namespace], capture_output=True, text=True, timeout=30, check=False
+    ).stdout.split()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
+    subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, timeout=30, check=False)
+
+
+def remove_stale_boxes() -> list[str]:
+    """Removes the namespaces of boxes whose test process is gone (killed before it could clean up, by
+    SIGKILL or a power cut): a box is named after its process, `dcb<pid>-...`. The names removed."""
+    stale = [
+        name
+        for name in namespaces()
+        if (match := STALE.match(name)) is not None and not Path(f"/proc/{match[1]}").exists()
+    ]
+    for name in stale:
+        _remove_namespace(name)
+    return stale
 
 
 def _setns(fd: int) -> None:
@@ -129,7 +163,8 @@ class Host:
 
 @dataclass
 class Box:
-    prefix: str = field(default_factory=lambda: f"dcb{os.getpid()}")
+    # Unique among the boxes of this process too: a module's box may be open while a test opens another.
+    prefix: str = field(default_factory=lambda: f"dcb{os.getpid()}-{next(_BOX_NUMBERS)}")
     hosts: dict[str, Host] = field(default_factory=dict)
     namespaces: list[str] = field(default_factory=list)
 
@@ -143,6 +178,7 @@ class Box:
         _ip("-n", name, "link", "set", "lo", "up")
 
     def open(self) -> None:
+        remove_stale_boxes()
         self._add_namespace(self.switch)
         _ip("-n", self.switch, "link", "add", BRIDGE, "type", "bridge")
         _ip("-n", self.switch, "link", "set", BRIDGE, "up")
@@ -180,18 +216,19 @@ class Box:
 
     def set_link(self, name: str, up: bool) -> None:
         """Plug a host's cable in or out (at the switch: the host keeps its address)."""
-        port = f"p{list(self.hosts).index(name) + 1}"
-        _ip("-n", self.switch, "link", "set", port, "up" if up else "down")
+        _ip("-n", self.switch, "link", "set", self._port(name), "up" if up else "down")
+
+    def link_up(self, name: str) -> bool:
+        """Whether the host's cable is in (its port at the switch is up)."""
+        return "state DOWN" not in _ip("-n", self.switch, "link", "show", self._port(name))
+
+    def _port(self, name: str) -> str:
+        """The host's port at the switch, numbered like its address."""
+        return f"p{list(self.hosts).index(name) + 1}"
 
     def close(self) -> None:
         for namespace in reversed(self.namespaces):
-            pids = subprocess.run(
-                ["ip", "netns", "pids", namespace], capture_output=True, text=True, timeout=30, check=False
-            ).stdout.split()
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(pid), signal.SIGKILL)
-            subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, timeout=30, check=False)
+            _remove_namespace(namespace)
         self.namespaces.clear()
 
 

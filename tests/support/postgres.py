@@ -42,9 +42,14 @@ def _as_postgres_user() -> list[str]:
 class PostgresServer:
     port: int
     user: str
+    # Where its Unix socket is: reachable from a network namespace, which the loopback port is not.
+    socket_dir: Path
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def socket_url(self, database: str) -> str:
+        return f"postgresql+psycopg://{self.user}@/{database}?host={self.socket_dir}&port={self.port}"
 
     def _psql(self, sql: str) -> None:
         subprocess.run(
@@ -120,7 +125,7 @@ def _serve(prefix: list[str], user: str, base_dir: Path, data_dir: Path) -> Iter
         "max_connections=200",
     ]
     with running(argv, log_path=base_dir / "postgres.log"):
-        server = PostgresServer(port=port, user=user)
+        server = PostgresServer(port=port, user=user, socket_dir=data_dir)
         wait_until(
             lambda: (
                 subprocess.run(

@@ -150,6 +150,17 @@ def save_jobs(session: Session, jobs: Iterable[Job]) -> None:
         session.connection().execute(_SAVE, values)
 
 
+def job_copy(session: Session, job_id: int) -> Job | None:
+    """A detached copy of one job's row, like `claim_due`'s; None when it is gone."""
+    row = session.connection().execute(select(_JOBS).where(_JOBS.c.id == job_id)).first()
+    return _detached([row])[0] if row is not None else None
+
+
+def save_log_bytes(session: Session, job: Job) -> None:
+    """Writes only the log size of a job copy that `add_logs` grew: its other columns may be stale."""
+    session.connection().execute(update(_JOBS).where(_JOBS.c.id == job.id).values(log_bytes=job.log_bytes))
+
+
 def cancel_if_queued(session: Session, job: Job) -> bool:
     check_transition(JobStatus.QUEUED, JobStatus.CANCELLED)
     # A DML statement's result is a CursorResult (it has the rowcount); execute() is typed for any statement.

@@ -246,10 +246,88 @@ def test_a_node_that_stops_answering_loses_the_job_which_runs_again_as_a_new_att
     assert any(
         text.startswith("lost: node n1 stopped answering; retrying at") for _s, text in harness.logs(job_id)
     )
-    # The lost attempt's late result does not touch the new one.
-    harness.engine.finish(f"{job_id}/1/0", "late")
+    # The lost attempt's late result does not touch the new one, and is recorded in the job's log.
+    harness.engine.finish(f"{job_id}/1/0", "late", stdout="first try")
     harness.dispatcher.step()
-    assert harness.job(job_id).status == "dispatched"
+    job = harness.job(job_id)
+    assert (job.status, job.result) == ("dispatched", None)
+    assert harness.logs(job_id)[-2:] == [
+        (
+            "service",
+            "late result: attempt 1 ended on n1 after the service had given it up: succeeded; "
+            "not applied to the job",
+        ),
+        ("stdout", "[attempt 1] first try"),
+    ]
+    harness.engine.finish(f"{job_id}/2/0", "retry", node="n2")
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.result, job.attempts) == ("succeeded", "retry", 2)
+
+
+def _lost_and_dispatched_again(harness: Harness) -> int:
+    """A job lost on n1 and handed to the engine again as attempt 2."""
+    harness.settings.job_retry_backoff_s = 0.0
+    harness.engine.node("n1")
+    harness.engine.node("n2")
+    job_id = harness.add_job(max_retries=1)
+    harness.dispatcher.step()
+    harness.engine.run(f"{job_id}/1/0", node="n1")
+    harness.engine.report(f"{job_id}/1/0", UpdateKind.ABANDONED, node="n1")
+    harness.dispatcher.step()
+    harness.clock.advance(SCAN_INTERVAL_S)
+    harness.dispatcher.step()
+    assert harness.engine.submitted_keys()[-1] == f"{job_id}/2/0"
+    return job_id
+
+
+def test_a_late_result_after_the_retry_succeeded_is_logged_and_changes_nothing_else(harness: Harness):
+    job_id = _lost_and_dispatched_again(harness)
+    harness.engine.run(f"{job_id}/2/0", node="n2")
+    harness.engine.finish(f"{job_id}/2/0", "retry", node="n2")
+    harness.dispatcher.step()
+    before = harness.job(job_id)
+    assert (before.status, before.node, before.result) == ("succeeded", "n2", "retry")
+    harness.engine.finish(f"{job_id}/1/0", "late", node="n1", stderr="slow disk")
+    harness.dispatcher.step()
+    after = harness.job(job_id)
+    assert (after.status, after.node, after.result, after.finished_at) == (
+        "succeeded",
+        "n2",
+        "retry",
+        before.finished_at,
+    )
+    note = (
+        "late result: attempt 1 ended on n1 after the service had given it up: succeeded; "
+        "not applied to the job"
+    )
+    assert harness.logs(job_id)[-2:] == [("service", note), ("stderr", "[attempt 1] slow disk")]
+    # The log's size follows (the log limit holds for late lines too).
+    assert after.log_bytes == before.log_bytes + len(note) + 1 + len("[attempt 1] slow disk") + 1
+
+
+def test_a_late_result_in_the_step_that_ends_the_retry_is_logged_on_the_ended_copy(harness: Harness):
+    job_id = _lost_and_dispatched_again(harness)
+    harness.engine.finish(f"{job_id}/2/0", "retry", node="n2")
+    harness.engine.finish(f"{job_id}/1/0", {"ok": False}, node="n1")
+    harness.dispatcher.step()
+    job = harness.job(job_id)
+    assert (job.status, job.result) == ("succeeded", "retry")
+    assert harness.logs(job_id)[-1][1].startswith("late result: attempt 1 ended on n1")
+    assert job.log_bytes == sum(len(text.encode()) + 1 for _stream, text in harness.logs(job_id))
+
+
+def test_the_answers_to_the_services_own_stops_are_not_late_results(harness: Harness):
+    harness.engine.node("n1")
+    job_id = harness.add_job("split", {"parts": 2})
+    harness.dispatcher.step()
+    # Chunk 0 fails: the job ends, chunk 1 is cancelled and answers so.
+    harness.engine.report(f"{job_id}/1/0", UpdateKind.FINISHED, result={"ok": False, "error": "boom"})
+    harness.dispatcher.step()
+    logged = harness.logs(job_id)
+    harness.engine.report(f"{job_id}/1/1", UpdateKind.TERMINATED)
+    harness.dispatcher.step()
+    assert harness.logs(job_id) == logged
 
 
 def test_progress_of_a_one_chunk_job_is_clamped_and_logged(harness: Harness):

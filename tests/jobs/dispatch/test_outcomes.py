@@ -71,6 +71,22 @@ def test_a_finished_reply(reply, ending):
     assert outcomes.reply_ending(reply) == ending
 
 
+def test_a_late_result_is_noted_with_its_outcome_and_other_late_updates_are_not():
+    done = _ended(UpdateKind.FINISHED, result={"ok": True, "result": 1})
+    assert outcomes.late_result_note(done, 1, 0) == (
+        "late result: attempt 1 ended on n1 after the service had given it up: succeeded; "
+        "not applied to the job"
+    )
+    failed = _ended(UpdateKind.FINISHED, result={"ok": False, "error": "exit code 2"})
+    assert outcomes.late_result_note(failed, 2, 3) == (
+        "late result: attempt 2 (chunk 3) ended on n1 after the service had given it up: "
+        "failed: exit code 2; not applied to the job"
+    )
+    # The answers to the service's own stops, and a start, are no results.
+    for kind in (UpdateKind.TERMINATED, UpdateKind.CANCELLED, UpdateKind.ABANDONED, UpdateKind.RUNNING):
+        assert outcomes.late_result_note(_ended(kind), 1, 0) is None
+
+
 def test_progress_reports():
     assert outcomes.reported_progress({"progress": 42.5, "message": "half"}) == (42.5, "half")
     assert outcomes.reported_progress({"progress": 250}) == (100.0, None)

@@ -14,7 +14,10 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic's options are configparser values, where `%` starts an interpolation: a URL escapes its
+    # special characters with `%` (a password, a socket directory in `?host=`), doubled to stay literal.
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

@@ -95,8 +95,10 @@ class Flights:
     def apply(self, session: Session, update: JobUpdate) -> None:
         job_id, attempt, chunk = outcomes.parse_key(update.key)
         flight = self._flights.get(job_id)
-        # An update of an attempt that already ended (another chunk failed, a stop) changes nothing.
+        # An update of an attempt that already ended (lost, another chunk failed, a stop) changes nothing
+        # but the job's log.
         if flight is None or flight.attempt != attempt:
+            self._late(session, flight, update)
             return
         self._changed[job_id] = flight.job
         if update.kind == UpdateKind.RUNNING:
@@ -108,6 +110,29 @@ class Flights:
 
     def _log(self, session: Session, job: Job, stream: str, text: str) -> None:
         store.add_logs(session, job, stream, text, self._settings.job_log_limit)
+
+    def _late(self, session: Session, flight: Flight | None, update: JobUpdate) -> None:
+        """Records a result of an attempt that had ended (see `outcomes.late_result_note`) in the job's log,
+        with its output; the job's state, result and node stay those of the attempt that owns it."""
+        job_id, attempt, chunk = outcomes.parse_key(update.key)
+        note = outcomes.late_result_note(update, attempt, chunk)
+        if note is None:
+            return
+        # The dispatcher's copy when it holds one (a newer attempt in flight, or ended in this step);
+        # else the row, of which only the log size is written back (a claim in this step may follow).
+        held = flight.job if flight is not None else self._changed.get(job_id)
+        job = held if held is not None else store.job_copy(session, job_id)
+        if job is None:
+            return  # deleted meanwhile (retention)
+        log.warning("job %s: %s", job_id, note)
+        prefix = f"[attempt {attempt}] "
+        self._log(session, job, "service", note)
+        self._log(session, job, "stdout", outcomes.prefixed(prefix, update.stdout))
+        self._log(session, job, "stderr", outcomes.prefixed(prefix, update.stderr))
+        if held is not None:
+            self._changed[job_id] = held
+        else:
+            store.save_log_bytes(session, job)
 
     def _running(self, session: Session, flight: Flight, chunk: int, update: JobUpdate) -> None:
         job = flight.job

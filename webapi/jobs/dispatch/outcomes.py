@@ -61,6 +61,23 @@ def reply_ending(reply: Any) -> Ending | None:
     return Ending(status, str(reply.get("error") or "failed"), reply.get("traceback") or None)
 
 
+def late_result_note(update: JobUpdate, attempt: int, chunk: int) -> str | None:
+    """The job's log line for a chunk result of an attempt the service had already ended (given up as
+    lost when its node stopped answering, or stopped): the node ran it to its end after all. The result is
+    not applied (a newer attempt may own the job), but the work was done, perhaps twice, and that is
+    recorded. Other updates of such an attempt say nothing new: a terminated or cancelled chunk is the
+    answer to the service's own stop."""
+    if update.kind != UpdateKind.FINISHED:
+        return None
+    ending = reply_ending(update.result)
+    outcome = "succeeded" if ending is None else f"{ending.status.value}: {ending.error}"
+    which = f"attempt {attempt}" + (f" (chunk {chunk})" if chunk else "")
+    return (
+        f"late result: {which} ended on {update.node or 'an unknown node'} after the service had given it "
+        f"up: {outcome}; not applied to the job"
+    )
+
+
 def reported_progress(result: Any) -> tuple[float, str | None] | None:
     """A provisional result as (percent clamped to 0..100, message), or None when it is not a report."""
     if not isinstance(result, dict):

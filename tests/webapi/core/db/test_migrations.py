@@ -16,6 +16,19 @@ def test_history_is_one_line_ending_at_the_jobs_revision(tmp_path):
     engine.dispose()
 
 
+def test_a_database_url_with_escaped_characters_reaches_alembic_unchanged(tmp_path):
+    # A password with `%`, a socket directory in `?host=`: the URL escapes them with `%`, which
+    # Alembic's configparser options took for an interpolation (start-up failed with a ValueError).
+    directory = tmp_path / "with%percent"
+    directory.mkdir()
+    engine = make_engine(f"sqlite:///{directory / 'escaped.db'}")
+    config = migrate.alembic_config(engine)
+    assert config.get_main_option("sqlalchemy.url") == engine.url.render_as_string(hide_password=False)
+    migrate.upgrade(engine)
+    assert "jobs" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
 def test_upgrading_from_the_previous_revision_keeps_nodes_samples_and_alerts(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'upgrade.db'}")
     migrate.upgrade(engine, "0002_monitoring")
