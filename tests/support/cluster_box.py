@@ -47,8 +47,8 @@ import yaml
 from exporter.collectors.rpi import GET_THROTTLED
 from tests.support.netns import Box, Host, cluster_in_a_box, entered, namespaces
 from tests.support.processes import wait_until
-from webapi.dispy_ports import DEFAULT_NODE_PORT
-from webapi.settings import env_name
+from webapi.core.dispy_ports import DEFAULT_NODE_PORT
+from webapi.core.settings import env_name
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exporter"
 SECRET = "box-dispy-secret-%-not-on-any-command-line"
