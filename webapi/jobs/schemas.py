@@ -86,6 +86,7 @@ class LogLine(BaseModel):
     at: UtcTime
     stream: str
     text: str
+    attempt: int = Field(description="The attempt of the job that wrote it (0: not recorded).")
 
 
 class LogPage(BaseModel):

@@ -125,7 +125,8 @@ DISPATCHER_COLUMNS = (
     "scheduled_at",
 )
 _SAVE = update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
-_INSERT_LOGS = insert(cast(Table, JobLog.__table__))
+_LOGS = cast(Table, JobLog.__table__)
+_INSERT_LOGS = insert(_LOGS)
 
 
 def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
@@ -200,22 +201,43 @@ def purge_finished(session: Session, before: datetime, limit: int = 1000) -> int
 
 
 def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: int) -> None:
-    """Appends `text` line by line while the job's log stays under `limit_bytes` (`job.log_bytes` grows
-    with it; the dispatcher saves that column with the job)."""
-    if not text or job.log_bytes >= limit_bytes:
-        return
+    """Appends `text` line by line to `stream` (see `add_lines`)."""
+    if text:
+        add_lines(session, job, [(stream, line) for line in text.splitlines()], limit_bytes)
+
+
+def add_lines(
+    session: Session, job: Job, lines: Iterable[tuple[str, str]], limit_bytes: int, *, returning: bool = False
+) -> list[dict[str, Any]]:
+    """Appends `(stream, text)` lines in their order, tagged with the job's current attempt, while the
+    job's log stays under `limit_bytes` (`job.log_bytes` grows with it; the dispatcher saves that column
+    with the job). One statement for all of them; with `returning`, the rows written with their ids."""
+    if job.log_bytes >= limit_bytes:
+        return []
     now = naive_utc_now()
     rows = []
-    for line in text.splitlines():
+    for stream, line in lines:
         size = len(line.encode()) + 1
         if job.log_bytes + size > limit_bytes:
-            rows.append({"job_id": job.id, "at": now, "stream": "service", "text": LOG_TRUNCATED})
+            rows.append(_log_row(job, now, "service", LOG_TRUNCATED))
             job.log_bytes = limit_bytes
             break
         job.log_bytes += size
-        rows.append({"job_id": job.id, "at": now, "stream": stream, "text": line})
-    if rows:
+        rows.append(_log_row(job, now, stream, line))
+    if not rows:
+        return []
+    if not returning:
         session.connection().execute(_INSERT_LOGS, rows)
+        return rows
+    written = session.connection().execute(
+        _INSERT_LOGS.returning(_LOGS.c.id, sort_by_parameter_order=True), rows
+    )
+    ids: list[int] = list(written.scalars())
+    return [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)]
+
+
+def _log_row(job: Job, at: datetime, stream: str, text: str) -> dict[str, Any]:
+    return {"job_id": job.id, "attempt": job.attempts, "at": at, "stream": stream, "text": text}
 
 
 def logs_since(session: Session, job_id: int, since: int, limit: int) -> list[JobLog]:
