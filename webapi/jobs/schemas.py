@@ -70,6 +70,11 @@ class JobDetail(JobSummary):
     parameters: dict[str, Any]
     result: Any | None
     error: str | None
+    queue_position: int | None = Field(
+        None,
+        description="GET /api/jobs/{id} only: 1 when a queued, due job is claimed next, 2 after that one…; "
+        "null otherwise.",
+    )
 
 
 class JobPage(BaseModel):

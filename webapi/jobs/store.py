@@ -13,7 +13,20 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Integer, Row, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from webapi.jobs.models import Job, JobCount, JobLog
@@ -60,10 +73,60 @@ class Order(StrEnum):
     ASC = "asc"
 
 
+class Sort(StrEnum):
+    """The columns of the jobs table a list can be sorted by."""
+
+    CREATED = "created"
+    ID = "id"
+    NAME = "name"
+    TYPE = "type"
+    STATUS = "status"
+    PROGRESS = "progress"
+    DURATION = "duration"
+    NODE = "node"
+    PRIORITY = "priority"
+
+
+# Sorted without NULLS LAST: the (…, created_at, id) indexes then serve the default order.
+NEVER_NULL = frozenset(Sort) - {Sort.DURATION, Sort.NODE}
+
+
+def _duration(session: Session) -> ColumnElement[Any]:
+    """How long a job ran (or runs: until now), in days or seconds as the database computes it; NULL
+    before it started."""
+    end = func.coalesce(Job.finished_at, naive_utc_now())
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(Job.started_at)
+    return func.extract("epoch", end - Job.started_at)
+
+
+def _sort_key(session: Session, sort: Sort) -> ColumnElement[Any]:
+    if sort == Sort.DURATION:
+        return _duration(session)
+    columns: dict[Sort, Any] = {
+        Sort.CREATED: Job.created_at,
+        Sort.ID: Job.id,
+        Sort.NAME: Job.name,
+        Sort.TYPE: Job.type,
+        Sort.STATUS: Job.status,
+        Sort.PROGRESS: Job.progress,
+        Sort.NODE: Job.node,
+        Sort.PRIORITY: Job.priority,
+    }
+    return cast(ColumnElement[Any], columns[sort])
+
+
 def list_jobs(
-    session: Session, filters: JobFilters, limit: int, offset: int, order: Order = Order.DESC
+    session: Session,
+    filters: JobFilters,
+    limit: int,
+    offset: int,
+    order: Order = Order.DESC,
+    *,
+    sort: Sort = Sort.CREATED,
 ) -> tuple[list[Job], int]:
-    """By creation time (then id), newest first unless `order` is asc; the count uses the same conditions."""
+    """By `sort` (creation time unless told), then id, descending unless `order` is asc (jobs without a
+    value, such as no node yet, come last either way); the count uses the same conditions."""
     conditions = []
     if filters.status is not None:
         conditions.append(Job.status == filters.status.value)
@@ -82,7 +145,11 @@ def list_jobs(
         total = _kept_total(session, filters.status)
     else:
         total = session.scalar(select(func.count()).select_from(Job).where(*conditions)) or 0
-    keys = (Job.created_at, Job.id) if order == Order.ASC else (Job.created_at.desc(), Job.id.desc())
+    key = _sort_key(session, sort)
+    first = key.asc() if order == Order.ASC else key.desc()
+    if sort not in NEVER_NULL:
+        first = first.nulls_last()
+    keys = (first, Job.id.asc() if order == Order.ASC else Job.id.desc())
     rows = session.scalars(select(Job).where(*conditions).order_by(*keys).limit(limit).offset(offset))
     return list(rows), total
 
@@ -165,6 +232,19 @@ def cancel_if_queued(session: Session, job: Job) -> bool:
     )
     session.refresh(job)
     return done.rowcount == 1
+
+
+def queue_position(session: Session, job: Job, now: datetime) -> int | None:
+    """Where a queued job stands in the queue (1: claimed next), counting only jobs due by `now`;
+    None when the job is not queued or not due yet (it waits for its `scheduled_at`)."""
+    if job.status != JobStatus.QUEUED.value or (job.scheduled_at is not None and job.scheduled_at > now):
+        return None
+    ahead = select(func.count()).where(
+        Job.status == JobStatus.QUEUED.value,
+        or_(Job.scheduled_at.is_(None), Job.scheduled_at <= now),
+        or_(Job.priority > job.priority, (Job.priority == job.priority) & (Job.id < job.id)),
+    )
+    return int(session.scalar(ahead) or 0) + 1
 
 
 def active_jobs(session: Session) -> list[Job]:
