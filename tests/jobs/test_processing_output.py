@@ -116,3 +116,20 @@ def test_reported_output_keeps_known_streams_and_text_only_within_bounds():
     assert lines == (("stdout", "a"), ("stderr", "y" * OUTPUT_LINE_MAX))
     many = reported_output({"output": [["stdout", "z"]] * (OUTPUT_LINES_MAX + 5)})
     assert many is not None and len(many) == OUTPUT_LINES_MAX
+
+
+def test_the_closing_lines_are_added_once_though_the_last_flush_runs_again():
+    sent: list[list[str]] = []
+    proc = _command("echo 0123456789; echo abcdefghij")
+    output = LiveOutput(proc, lambda batch: sent.extend(batch) or True, limit=12)
+    while output.open:
+        output.read(1.0)
+    output.flush(final=True)
+    output.flush(final=True)
+    output.close()
+    proc.wait()
+    assert sent == [
+        ["stdout", "0123456789"],
+        ["stdout", "[stdout truncated: over 12 bytes, the rest dropped]"],
+        ["stdout", "[stdout: 22 bytes in all, 12 kept]"],
+    ]

@@ -124,6 +124,7 @@ class LiveOutput:
         self._selector = selectors.DefaultSelector()
         self._pending: dict[str, bytes] = {}
         self._pipes: dict[str, IO[bytes]] = {}
+        self._ended = False
         for stream in STREAMS:
             pipe = self._pipes[stream] = getattr(proc, stream)
             os.set_blocking(pipe.fileno(), False)
@@ -163,7 +164,9 @@ class LiveOutput:
 
     def flush(self, final: bool) -> None:
         """Sends the batches due (all of them when `final`)."""
-        if final:
+        if final and not self._ended:
+            # Once, though a cancel during the last sends makes the caller flush again.
+            self._ended = True
             for stream in STREAMS:
                 for line in split_lines(self._pending[stream], b"")[0]:
                     self.buffer.add(stream, line)
