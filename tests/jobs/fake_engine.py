@@ -121,5 +121,11 @@ class FakeEngine:
         """Ends the chunk as `node_runtime.dispycluster_run` replies: {"ok": True, "result": result}."""
         self.report(key, UpdateKind.FINISHED, node, result={"ok": True, "result": result}, **fields)
 
+    def output(self, key: str, *lines: tuple[str, str], node: str = "n1") -> None:
+        """Lines the chunk printed while running, as the dispy engine reports a provisional output."""
+        self.report(
+            key, UpdateKind.OUTPUT, node, result={"output": [list(line) for line in lines]}, output=lines
+        )
+
     def submitted_keys(self) -> list[str]:
         return [submission.key for submission in self.submitted]

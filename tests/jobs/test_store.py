@@ -126,3 +126,45 @@ def test_purge_deletes_only_jobs_finished_before_the_cutoff_with_their_logs(sess
         assert store.logs_since(session, old_id, 0, 100) == []
         assert store.counts_by_status(session)["succeeded"] == 0
         assert store.purge_finished(session, now - timedelta(days=30)) == 0
+
+
+def test_every_column_of_the_jobs_table_sorts_both_ways_with_empty_values_last(sessions):
+    with sessions() as session:
+        now = store.naive_utc_now()
+        short = _job(session, "b-short", 3, node="n2", started_at=now - timedelta(seconds=5), finished_at=now)
+        long = _job(session, "a-long", 7, node="n1", started_at=now - timedelta(hours=1), finished_at=now)
+        unstarted = _job(session, "c-queued", 5)
+        session.commit()
+        expected = {
+            store.Sort.NAME: [long, short, unstarted],
+            store.Sort.PRIORITY: [short, unstarted, long],
+            store.Sort.DURATION: [short, long, unstarted],
+            store.Sort.NODE: [long, short, unstarted],
+            store.Sort.ID: [short, long, unstarted],
+        }
+        for sort, ascending in expected.items():
+            rows, total = store.list_jobs(session, store.JobFilters(), 10, 0, store.Order.ASC, sort=sort)
+            assert [job.id for job in rows] == [job.id for job in ascending], sort
+            rows, _ = store.list_jobs(session, store.JobFilters(), 10, 0, store.Order.DESC, sort=sort)
+            # A job without a value (no node, not started) stays last.
+            has_none = sort not in store.NEVER_NULL
+            descending = [*reversed(ascending[:-1]), unstarted] if has_none else list(reversed(ascending))
+            assert [job.id for job in rows] == [job.id for job in descending], sort
+            assert total == 3
+
+
+def test_queue_position_counts_the_due_jobs_claimed_before(sessions):
+    with sessions() as session:
+        now = store.naive_utc_now()
+        first = _job(session, "first", 5)
+        urgent = _job(session, "urgent", 9)
+        later = _job(session, "later", 9, scheduled_at=now + timedelta(hours=1))
+        mine = _job(session, "mine", 5)
+        running = _job(session, "running", 10)
+        running.status = "running"
+        session.commit()
+        assert store.queue_position(session, urgent, now) == 1
+        assert store.queue_position(session, first, now) == 2
+        assert store.queue_position(session, mine, now) == 3
+        assert store.queue_position(session, later, now) is None
+        assert store.queue_position(session, running, now) is None

@@ -166,7 +166,11 @@ class Settings(BaseSettings):
     job_retention_days: float = Field(
         30.0, gt=0, le=3650, description="Days a finished job (with its logs) is kept before it is deleted."
     )
-    job_output_limit: int = Field(65536, ge=1024, description="Bytes of stdout/stderr kept per command.")
+    job_output_limit: int = Field(
+        65536,
+        ge=1024,
+        description="Bytes of its stdout, and of its stderr, a command sends (live and at its end).",
+    )
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")
     @classmethod

@@ -29,13 +29,19 @@ from webapi.jobs.dispatch.outcomes import Ending
 from webapi.jobs.dispatch.pacing import Pacer
 from webapi.jobs.intake import Intake
 from webapi.jobs.registry import Registry
-from webapi.jobs.schemas import JobSummary
+from webapi.jobs.schemas import JobSummary, LogLine
 from webapi.jobs.states import JobStatus
 from webapi.jobs.tables import Job
 
 
 def job_summary(job: Job) -> dict[str, Any]:
     return JobSummary.model_validate(job).model_dump(mode="json")
+
+
+def log_payload(job_id: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """A `job_log` message: the lines as items of `GET /api/jobs/{id}/logs`."""
+    items = [LogLine.model_validate(line).model_dump(mode="json") for line in lines]
+    return {"job_id": job_id, "lines": items}
 
 
 class JobDispatcher:
@@ -67,7 +73,14 @@ class JobDispatcher:
         self._pacer = Pacer(self.step, name="jobs-dispatcher")
         # Whether the engine had free slots after the last step (written by the dispatcher thread only).
         self._has_room = False
-        self.flights = Flights(settings, engine, self.publish, requeued=self._queue_changed, clock=clock)
+        self.flights = Flights(
+            settings,
+            engine,
+            self.publish,
+            requeued=self._queue_changed,
+            clock=clock,
+            publish_lines=self.publish_lines,
+        )
         self.claims = Claims(settings, self.registry, engine, self.flights, self.publish)
         self.housekeeping = Housekeeping(settings, sessions, engine, self.registry, node_source)
         self.intake = Intake(settings, sessions, self._created)
@@ -131,6 +144,11 @@ class JobDispatcher:
         # Several events per job: not worth rendering while nobody listens.
         if self._events.has_subscribers:
             self._events.publish_threadsafe("job", job_summary(job))
+
+    def publish_lines(self, job_id: int, lines: list[dict[str, Any]]) -> None:
+        """New output lines of a job, for the pages that follow it (`job_log` on /ws)."""
+        if self._events.has_subscribers:
+            self._events.publish_threadsafe("job_log", log_payload(job_id, lines))
 
     # -- start-up ------------------------------------------------------------------------------------
     def recover(self) -> None:

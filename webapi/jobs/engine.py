@@ -35,6 +35,7 @@ from webapi.jobs.dispatch.engine_api import (
     NodeStateName,
     UpdateKind,
 )
+from webapi.jobs.dispatch.outcomes import reported_output
 from webapi.jobs.dispy_compat import LogTap, install_getargspec
 
 log = logging.getLogger(__name__)
@@ -339,6 +340,9 @@ class DispyEngine:
         kind = _KINDS.get(status)
         if kind is None:
             return
+        output = reported_output(job.result) if kind == UpdateKind.PROGRESS else None
+        if output is not None:
+            kind = UpdateKind.OUTPUT
         if kind in ENDED:
             with self._lock:
                 self._jobs.pop(job.id, None)
@@ -355,6 +359,7 @@ class DispyEngine:
                 exception=job.exception,
                 stdout=job.stdout or "",
                 stderr=job.stderr or "",
+                output=output or (),
             )
         )
 

@@ -28,16 +28,25 @@ def dispycluster_run(
     # signature's annotations, so they name builtins only.
     import traceback  # noqa: PLC0415
 
+    def report(payload: dict[str, object]) -> bool:
+        # dispynode defines it in the job's globals; absent when the function runs outside dispy.
+        send = globals().get("dispy_provisional_result")
+        return send is not None and send(payload) == 0
+
     def progress(percent: float, message: str | None = None) -> None:
-        report = globals().get("dispy_provisional_result")
-        if report is not None:
-            report({"progress": float(percent), "message": message})
+        report({"progress": float(percent), "message": message})
+
+    def send_output(lines: list[list[str]]) -> bool:
+        """Sends `[[stream, text], ...]` to the service now; False when it was not delivered."""
+        return report({"output": lines})
 
     namespace: dict[str, Any] = {"__name__": "dispycluster_task"}
     reply: dict[str, object]
     try:
         exec(compile(source, "<dispycluster task>", "exec"), namespace)
-        reply = {"ok": True, "result": namespace[entry](params, context, progress)}
+        # What the service gave, plus what the node gives: the output channel (not picklable, node only).
+        given = {**context, "send_output": send_output}
+        reply = {"ok": True, "result": namespace[entry](params, given, progress)}
     except TimeoutError as exc:
         reply = {"ok": False, "timed_out": True, "error": str(exc) or "timed out"}
     except Exception as exc:

@@ -72,8 +72,11 @@ async def list_jobs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     order: Annotated[
-        store.Order, Query(description="By creation time: desc (newest first) or asc.")
+        store.Order, Query(description="desc (by creation time: newest first) or asc.")
     ] = store.Order.DESC,
+    sort: Annotated[
+        store.Sort, Query(description="The column to sort by (then the id); jobs without a value come last.")
+    ] = store.Sort.CREATED,
 ) -> Response:
     filters = store.JobFilters(
         status=status_,
@@ -85,7 +88,7 @@ async def list_jobs(
     )
 
     def page(session: Session, _jobs: JobDispatcher) -> JobPage:
-        rows, total = store.list_jobs(session, filters, limit, offset, order)
+        rows, total = store.list_jobs(session, filters, limit, offset, order, sort=sort)
         items = [JobSummary.model_validate(row) for row in rows]
         return JobPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -106,9 +109,12 @@ async def job_types(jobs: JobsDep) -> Response:
 
 @router.get("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
 async def get_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
-    return _json(
-        await _in_session(runtime, jobs, lambda s, _j: JobDetail.model_validate(service.get_job(s, job_id)))
-    )
+    def detail(session: Session, _jobs: JobDispatcher) -> JobDetail:
+        job = service.get_job(session, job_id)
+        position = store.queue_position(session, job, store.naive_utc_now())
+        return JobDetail.model_validate(job).model_copy(update={"queue_position": position})
+
+    return _json(await _in_session(runtime, jobs, detail))
 
 
 @router.put("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)

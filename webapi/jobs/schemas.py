@@ -70,6 +70,11 @@ class JobDetail(JobSummary):
     parameters: dict[str, Any]
     result: Any | None
     error: str | None
+    queue_position: int | None = Field(
+        None,
+        description="GET /api/jobs/{id} only: 1 when a queued, due job is claimed next, 2 after that one…; "
+        "null otherwise.",
+    )
 
 
 class JobPage(BaseModel):
@@ -86,6 +91,7 @@ class LogLine(BaseModel):
     at: UtcTime
     stream: str
     text: str
+    attempt: int = Field(description="The attempt of the job that wrote it (0: not recorded).")
 
 
 class LogPage(BaseModel):

@@ -13,7 +13,20 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Integer, Row, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from webapi.jobs.states import ACTIVE, TERMINAL, JobStatus, check_transition
@@ -60,10 +73,60 @@ class Order(StrEnum):
     ASC = "asc"
 
 
+class Sort(StrEnum):
+    """The columns of the jobs table a list can be sorted by."""
+
+    CREATED = "created"
+    ID = "id"
+    NAME = "name"
+    TYPE = "type"
+    STATUS = "status"
+    PROGRESS = "progress"
+    DURATION = "duration"
+    NODE = "node"
+    PRIORITY = "priority"
+
+
+# Sorted without NULLS LAST: the (…, created_at, id) indexes then serve the default order.
+NEVER_NULL = frozenset(Sort) - {Sort.DURATION, Sort.NODE}
+
+
+def _duration(session: Session) -> ColumnElement[Any]:
+    """How long a job ran (or runs: until now), in days or seconds as the database computes it; NULL
+    before it started."""
+    end = func.coalesce(Job.finished_at, naive_utc_now())
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(Job.started_at)
+    return func.extract("epoch", end - Job.started_at)
+
+
+def _sort_key(session: Session, sort: Sort) -> ColumnElement[Any]:
+    if sort == Sort.DURATION:
+        return _duration(session)
+    columns: dict[Sort, Any] = {
+        Sort.CREATED: Job.created_at,
+        Sort.ID: Job.id,
+        Sort.NAME: Job.name,
+        Sort.TYPE: Job.type,
+        Sort.STATUS: Job.status,
+        Sort.PROGRESS: Job.progress,
+        Sort.NODE: Job.node,
+        Sort.PRIORITY: Job.priority,
+    }
+    return cast(ColumnElement[Any], columns[sort])
+
+
 def list_jobs(
-    session: Session, filters: JobFilters, limit: int, offset: int, order: Order = Order.DESC
+    session: Session,
+    filters: JobFilters,
+    limit: int,
+    offset: int,
+    order: Order = Order.DESC,
+    *,
+    sort: Sort = Sort.CREATED,
 ) -> tuple[list[Job], int]:
-    """By creation time (then id), newest first unless `order` is asc; the count uses the same conditions."""
+    """By `sort` (creation time unless told), then id, descending unless `order` is asc (jobs without a
+    value, such as no node yet, come last either way); the count uses the same conditions."""
     conditions = []
     if filters.status is not None:
         conditions.append(Job.status == filters.status.value)
@@ -82,7 +145,11 @@ def list_jobs(
         total = _kept_total(session, filters.status)
     else:
         total = session.scalar(select(func.count()).select_from(Job).where(*conditions)) or 0
-    keys = (Job.created_at, Job.id) if order == Order.ASC else (Job.created_at.desc(), Job.id.desc())
+    key = _sort_key(session, sort)
+    first = key.asc() if order == Order.ASC else key.desc()
+    if sort not in NEVER_NULL:
+        first = first.nulls_last()
+    keys = (first, Job.id.asc() if order == Order.ASC else Job.id.desc())
     rows = session.scalars(select(Job).where(*conditions).order_by(*keys).limit(limit).offset(offset))
     return list(rows), total
 
@@ -125,7 +192,8 @@ DISPATCHER_COLUMNS = (
     "scheduled_at",
 )
 _SAVE = update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
-_INSERT_LOGS = insert(cast(Table, JobLog.__table__))
+_LOGS = cast(Table, JobLog.__table__)
+_INSERT_LOGS = insert(_LOGS)
 
 
 def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
@@ -177,6 +245,19 @@ def cancel_if_queued(session: Session, job: Job) -> bool:
     return done.rowcount == 1
 
 
+def queue_position(session: Session, job: Job, now: datetime) -> int | None:
+    """Where a queued job stands in the queue (1: claimed next), counting only jobs due by `now`;
+    None when the job is not queued or not due yet (it waits for its `scheduled_at`)."""
+    if job.status != JobStatus.QUEUED.value or (job.scheduled_at is not None and job.scheduled_at > now):
+        return None
+    ahead = select(func.count()).where(
+        Job.status == JobStatus.QUEUED.value,
+        or_(Job.scheduled_at.is_(None), Job.scheduled_at <= now),
+        or_(Job.priority > job.priority, (Job.priority == job.priority) & (Job.id < job.id)),
+    )
+    return int(session.scalar(ahead) or 0) + 1
+
+
 def active_jobs(session: Session) -> list[Job]:
     """Detached copies of the jobs dispatched or running, like `claim_due`'s."""
     return _detached(session.connection().execute(_ACTIVE).all())
@@ -211,22 +292,43 @@ def purge_finished(session: Session, before: datetime, limit: int = 1000) -> int
 
 
 def add_logs(session: Session, job: Job, stream: str, text: str, limit_bytes: int) -> None:
-    """Appends `text` line by line while the job's log stays under `limit_bytes` (`job.log_bytes` grows
-    with it; the dispatcher saves that column with the job)."""
-    if not text or job.log_bytes >= limit_bytes:
-        return
+    """Appends `text` line by line to `stream` (see `add_lines`)."""
+    if text:
+        add_lines(session, job, [(stream, line) for line in text.splitlines()], limit_bytes)
+
+
+def add_lines(
+    session: Session, job: Job, lines: Iterable[tuple[str, str]], limit_bytes: int, *, returning: bool = False
+) -> list[dict[str, Any]]:
+    """Appends `(stream, text)` lines in their order, tagged with the job's current attempt, while the
+    job's log stays under `limit_bytes` (`job.log_bytes` grows with it; the dispatcher saves that column
+    with the job). One statement for all of them; with `returning`, the rows written with their ids."""
+    if job.log_bytes >= limit_bytes:
+        return []
     now = naive_utc_now()
     rows = []
-    for line in text.splitlines():
+    for stream, line in lines:
         size = len(line.encode()) + 1
         if job.log_bytes + size > limit_bytes:
-            rows.append({"job_id": job.id, "at": now, "stream": "service", "text": LOG_TRUNCATED})
+            rows.append(_log_row(job, now, "service", LOG_TRUNCATED))
             job.log_bytes = limit_bytes
             break
         job.log_bytes += size
-        rows.append({"job_id": job.id, "at": now, "stream": stream, "text": line})
-    if rows:
+        rows.append(_log_row(job, now, stream, line))
+    if not rows:
+        return []
+    if not returning:
         session.connection().execute(_INSERT_LOGS, rows)
+        return rows
+    written = session.connection().execute(
+        _INSERT_LOGS.returning(_LOGS.c.id, sort_by_parameter_order=True), rows
+    )
+    ids: list[int] = list(written.scalars())
+    return [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)]
+
+
+def _log_row(job: Job, at: datetime, stream: str, text: str) -> dict[str, Any]:
+    return {"job_id": job.id, "attempt": job.attempts, "at": at, "stream": stream, "text": text}
 
 
 def logs_since(session: Session, job_id: int, since: int, limit: int) -> list[JobLog]:

@@ -55,6 +55,8 @@ class JobLog(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     stream: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    # Which attempt of the job wrote the line (0: written before attempts were recorded, 0004_live_output).
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_job_logs_job_id_id", "job_id", "id"),)
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from webapi.core.events import EventBus
-from webapi.live.feed import batches
+from webapi.live.feed import FOLLOW_LINES_MAX, batches
 
 
 def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -17,11 +17,13 @@ def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def _next_batch(bus: EventBus, publish: list[tuple[str, object]], period: float = 60.0) -> list[dict]:
+async def _next_batch(
+    bus: EventBus, publish: list[tuple[str, object]], period: float = 60.0, follow: int | None = None
+) -> list[dict]:
     async with bus.subscribe() as queue:
         for type_, data in publish:
             bus.publish(type_, data)
-        stream = batches(queue, period=period)
+        stream = batches(queue, period=period, follow=follow)
         try:
             return await anext(stream)
         finally:
@@ -82,3 +84,29 @@ def test_each_type_waits_for_its_own_period_and_a_burst_comes_as_one():
         [{"type": "overview", "data": "quiet until now"}],
         [{"type": "nodes", "data": "third"}],
     ]
+
+
+def _lines(job_id: int, *ids: int) -> dict[str, object]:
+    return {"job_id": job_id, "lines": [{"id": i, "text": f"line {i}"} for i in ids]}
+
+
+def test_output_lines_go_only_to_the_connection_following_that_job_in_order():
+    events = [
+        ("job_log", _lines(7, 1, 2)),
+        ("job_log", _lines(8, 3)),
+        ("job_log", _lines(7, 4)),
+        ("overview", 1),
+    ]
+    batch = run(_next_batch(EventBus(), events, follow=7))
+    assert batch[0] == {"type": "job_log", "data": {**_lines(7, 1, 2, 4), "truncated": False}}
+    assert run(_next_batch(EventBus(), events)) == [{"type": "overview", "data": 1}]
+
+
+def test_a_flood_of_lines_is_cut_to_the_newest_and_says_so():
+    events = [
+        ("job_log", _lines(7, *range(i * 100, i * 100 + 100))) for i in range(FOLLOW_LINES_MAX // 100 + 1)
+    ]
+    (message,) = run(_next_batch(EventBus(queue_size=1000), events, follow=7))
+    data = message["data"]
+    assert data["truncated"] is True and len(data["lines"]) == FOLLOW_LINES_MAX
+    assert data["lines"][-1]["id"] == FOLLOW_LINES_MAX + 99

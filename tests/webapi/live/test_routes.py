@@ -28,6 +28,28 @@ def test_bus_events_arrive_as_typed_messages(tmp_path):
         assert socket.receive_json() == {"type": "job", "data": {"id": 7, "status": "running"}}
 
 
+def test_a_socket_following_a_job_gets_that_jobs_output_only(tmp_path):
+    client = in_process_client(load_settings(data_dir=tmp_path, dispy_port=free_port()))
+    events = client.app.state.runtime.events
+    with client, client.websocket_connect("/ws?job=7") as socket:
+        wait_until(lambda: events.has_subscribers)
+        events.publish_threadsafe("job_log", {"job_id": 8, "lines": [{"id": 1, "text": "other"}]})
+        events.publish_threadsafe("job_log", {"job_id": 7, "lines": [{"id": 2, "text": "mine"}]})
+        assert socket.receive_json() == {
+            "type": "job_log",
+            "data": {"job_id": 7, "lines": [{"id": 2, "text": "mine"}], "truncated": False},
+        }
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "99999999999", "\uff11"])
+def test_following_something_that_is_not_a_job_id_is_refused(tmp_path, value):
+    with in_process_client(load_settings(data_dir=tmp_path, dispy_port=free_port())) as client:
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(f"/ws?job={value}"):
+            pass
+        assert refused.value.code == 1008
+        assert "job must be a job id" in refused.value.reason
+
+
 def test_socket_is_refused_without_the_token(tmp_path):
     with TestClient(_app(tmp_path, api_token=TOKEN)) as client:
         with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws"):

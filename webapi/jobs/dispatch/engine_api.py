@@ -50,6 +50,8 @@ class DispyNodeState:
 class UpdateKind(StrEnum):
     RUNNING = "running"
     PROGRESS = "progress"
+    # Lines the job printed while it runs (dispy's provisional results carrying `{"output": [...]}`).
+    OUTPUT = "output"
     FINISHED = "finished"
     TERMINATED = "terminated"
     CANCELLED = "cancelled"
@@ -70,6 +72,8 @@ class JobUpdate:
     exception: str | None = None
     stdout: str = ""
     stderr: str = ""
+    # OUTPUT: the `(stream, text)` lines, in the order the job printed them.
+    output: tuple[tuple[str, str], ...] = ()
     # When the engine reported it (time.monotonic()): the dispatcher may apply it a tick later.
     at: float = field(default_factory=time.monotonic)
 

@@ -56,9 +56,14 @@ class Flight:
         return outcomes.chunk_key(self.job_id, self.attempt, chunk)
 
 
+def _nobody(_job_id: int, _lines: list[dict[str, Any]]) -> None:
+    pass
+
+
 class Flights:
     """The attempts out with the engine, by job id. `publish` shows a changed job to listeners;
-    `requeued` is called when an end queued a job again."""
+    `publish_lines` shows a job's new output lines (as written, with their ids); `requeued` is called
+    when an end queued a job again."""
 
     def __init__(
         self,
@@ -67,10 +72,13 @@ class Flights:
         publish: Callable[[Job], None],
         requeued: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
+        *,
+        publish_lines: Callable[[int, list[dict[str, Any]]], None] = _nobody,
     ) -> None:
         self._settings = settings
         self._engine = engine
         self._publish = publish
+        self._publish_lines = publish_lines
         self._requeued = requeued
         self._clock = clock
         self._flights: dict[int, Flight] = {}
@@ -105,6 +113,8 @@ class Flights:
             self._running(session, flight, chunk, update)
         elif update.kind == UpdateKind.PROGRESS:
             self._progress(session, flight, update)
+        elif update.kind == UpdateKind.OUTPUT:
+            self._output(session, flight, chunk, update)
         else:
             self._chunk_ended(session, flight, chunk, update)
 
@@ -155,6 +165,16 @@ class Flights:
         if job.progress_message:
             self._log(session, job, "progress", job.progress_message)
         self._publish(job)
+
+    def _output(self, session: Session, flight: Flight, chunk: int, update: JobUpdate) -> None:
+        """Lines the job printed while running: kept at once (a cancel, timeout or lost node later keeps
+        them), and shown to the pages that follow the job."""
+        prefix = outcomes.chunk_prefix(chunk, flight.chunks)
+        lines = [(stream, prefix + text) for stream, text in update.output]
+        job = flight.job
+        written = store.add_lines(session, job, lines, self._settings.job_log_limit, returning=True)
+        if written:
+            self._publish_lines(job.id, written)
 
     def _chunk_ended(self, session: Session, flight: Flight, chunk: int, update: JobUpdate) -> None:
         job = flight.job

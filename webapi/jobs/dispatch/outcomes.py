@@ -12,6 +12,10 @@ from webapi.jobs.dispatch.engine_api import JobUpdate, UpdateKind
 from webapi.jobs.states import AUTO_RETRY, JobStatus
 
 PROGRESS_MESSAGE_MAX = 500
+OUTPUT_STREAMS = frozenset({"stdout", "stderr"})
+# Bounds on one output message from a node (which sends at most 500 lines of 8 KiB a message).
+OUTPUT_LINES_MAX = 1000
+OUTPUT_LINE_MAX = 16384
 BACKOFF_MAX_S = 3600.0
 
 
@@ -85,6 +89,21 @@ def reported_progress(result: Any) -> tuple[float, str | None] | None:
     percent = max(0.0, min(100.0, float(result.get("progress") or 0.0)))
     message = result.get("message")
     return percent, (str(message)[:PROGRESS_MESSAGE_MAX] if message else None)
+
+
+def reported_output(result: Any) -> tuple[tuple[str, str], ...] | None:
+    """A provisional result carrying output lines (`{"output": [[stream, text], ...]}`, see
+    `tasks.processing_node`) as `(stream, text)` pairs, bounded; None when it is not one. Lines of an
+    unknown stream, or not text, are left out: the node's message is input like any other."""
+    if not isinstance(result, dict) or not isinstance(result.get("output"), list):
+        return None
+    lines = []
+    for entry in result["output"][:OUTPUT_LINES_MAX]:
+        if isinstance(entry, list | tuple) and len(entry) == 2:
+            stream, text = entry
+            if stream in OUTPUT_STREAMS and isinstance(text, str):
+                lines.append((stream, text[:OUTPUT_LINE_MAX]))
+    return tuple(lines)
 
 
 def chunks_progress(done: int, chunks: int) -> tuple[float, str]:

@@ -7,12 +7,12 @@ from webapi.core.db import migrate
 from webapi.core.db.engine import make_engine
 
 
-def test_history_is_one_line_ending_at_the_jobs_revision(tmp_path):
+def test_history_is_one_line_ending_at_the_live_output_revision(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'chain.db'}")
     script = ScriptDirectory.from_config(migrate.alembic_config(engine))
-    assert script.get_heads() == ["0003_jobs"]
+    assert script.get_heads() == ["0004_live_output"]
     chain = [rev.revision for rev in script.walk_revisions()]
-    assert chain == ["0003_jobs", "0002_monitoring", "0001_base"]
+    assert chain == ["0004_live_output", "0003_jobs", "0002_monitoring", "0001_base"]
     engine.dispose()
 
 
@@ -45,4 +45,28 @@ def test_upgrading_from_the_previous_revision_keeps_nodes_samples_and_alerts(tmp
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT name, address, labels FROM nodes")).all()
     assert [tuple(row) for row in rows] == [("pi-1", "10.0.0.21", '{"rack": "a"}')]
+    engine.dispose()
+
+
+def test_log_lines_written_before_live_output_get_attempt_0(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'logs.db'}")
+    migrate.upgrade(engine, "0003_jobs")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO jobs (id, name, type, parameters, status, priority, created_at, attempts, "
+                "max_retries, progress, cancel_requested, log_bytes) VALUES (1, 'j', 'processing', '{}', "
+                "'succeeded', 5, '2026-11-29 00:00:00', 1, 0, 100, 0, 3)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO job_logs (job_id, at, stream, text) "
+                "VALUES (1, '2026-11-29 00:00:01', 'stdout', 'hi')"
+            )
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT stream, text, attempt FROM job_logs")).all()
+    assert [tuple(row) for row in rows] == [("stdout", "hi", 0)]
     engine.dispose()

@@ -9,6 +9,8 @@ import { t } from "./i18n.js";
 const RETRY_MS = [250, 500, 1000, 1500];
 const handlers = new Map();
 const refreshers = [];
+const openers = [];
+let followed = null;
 let attempts = 0;
 let connectedOnce = false;
 let socket = null;
@@ -21,6 +23,16 @@ export function on(type, handler) {
 
 export function onReconnect(refresh) {
   refreshers.push(refresh);
+}
+
+// Called on every connection, the first included (what happened before it must be read from the API).
+export function onConnect(handler) {
+  openers.push(handler);
+}
+
+// The job whose output lines (`job_log` messages) this page wants; set before `startLive`.
+export function follow(jobId) {
+  followed = jobId;
 }
 
 function show(state) {
@@ -43,12 +55,14 @@ function scheduleRetry() {
 function connect() {
   clearTimeout(timer);
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  const search = followed === null ? "" : `?job=${encodeURIComponent(followed)}`;
+  socket = new WebSocket(`${scheme}://${location.host}/ws${search}`);
   socket.addEventListener("open", () => {
     show("connected");
     clearBanner();
     attempts = 0;
     if (connectedOnce) refreshers.forEach((refresh) => refresh());
+    openers.forEach((handler) => handler());
     connectedOnce = true;
   });
   socket.addEventListener("message", (event) => {
@@ -64,6 +78,10 @@ function connect() {
     show("disconnected");
     scheduleRetry();
   });
+}
+
+export function connected() {
+  return socket?.readyState === WebSocket.OPEN;
 }
 
 export function startLive() {

@@ -1,17 +1,24 @@
-// One job: details, progress, result, error, logs tailing live; cancel, retry and priority change.
+// One job: details, progress, elapsed time, queue position, result, error; its output pushed live over
+// /ws (`job_log`, this page follows the job) with each attempt's lines apart; cancel, retry, priority.
 import { api, reportError } from "../api.js";
 import { byId, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
-import { t } from "../i18n.js";
-import { on, onReconnect, startLive } from "../live.js";
+import { t, tOr } from "../i18n.js";
+import { connected, follow, on, onConnect, onReconnect, startLive } from "../live.js";
 import { jobErrorText, typeTitle } from "../wording.js";
 
 const jobId = document.body.dataset.jobId;
 const base = `/api/jobs/${encodeURIComponent(jobId)}`;
 const CANCELLABLE = new Set(["queued", "dispatched", "running"]);
 const RETRYABLE = new Set(["failed", "cancelled", "timed_out", "lost"]);
-const LOG_POLL_MS = 2000;
+const POLL_MS = 2000;
+const LOG_PAGE = 1000;
 let job = null;
-let logCursor = null;
+// The newest line shown, the attempt of the last one, and live lines held while the API is read.
+let lastLogId = 0;
+let shownAttempt = 0;
+let fetchingLogs = false;
+let readAgain = false;
+let heldLines = [];
 
 function detail(label, value) {
   return [el("dt", { text: label }), el("dd", {}, value)];
@@ -27,6 +34,8 @@ function render() {
   // The last progress message ("running as pid …") describes a running attempt: stale once the job ended.
   const message = job.finished_at ? null : job.progress_message;
   setText("job-progress-text", [`${number(progress, 0)} %`, message].filter(Boolean).join(" — "));
+  setText("job-queue", queueText());
+  byId("job-queue").hidden = job.status !== "queued";
   replaceChildren(byId("job-details"), [
     ...detail(t("col.id"), String(job.id)),
     ...detail(t("col.type"), typeTitle(job.type)),
@@ -51,6 +60,17 @@ function render() {
   if (document.activeElement !== priority) priority.value = job.priority;
 }
 
+// While queued: its place in the queue (or that it waits for its time), and why, when the service says.
+function queueText() {
+  if (job.status !== "queued") return "";
+  const reason = job.waiting_reason;
+  const parts = [
+    job.queue_position ? t("jobs.queue_position", { n: job.queue_position }) : t("jobs.waiting_schedule"),
+    reason ? t("jobs.waiting_reason", { reason: typeof reason === "string" ? tOr(`waiting.${reason}`, reason) : JSON.stringify(reason) }) : null,
+  ];
+  return parts.filter(Boolean).join(" — ");
+}
+
 async function loadJob() {
   job = await api(base);
   render();
@@ -60,13 +80,48 @@ function logLine(entry) {
   return el("span", { className: "log-line", dataset: { stream: entry.stream } }, `[${entry.stream}] ${entry.text}\n`);
 }
 
-async function loadLogs() {
-  const answer = await api(`${base}/logs${logCursor === null ? "" : `?since=${encodeURIComponent(logCursor)}`}`);
+// Lines in id order, each shown once; a new attempt starts under a heading of its own.
+function showLines(items) {
+  const fresh = items.filter((entry) => entry.id > lastLogId);
+  if (!fresh.length) return;
   const pane = byId("job-logs");
   const atBottom = pane.scrollTop + pane.clientHeight >= pane.scrollHeight - 4;
-  pane.append(...answer.items.map(logLine));
-  logCursor = answer.next_since;
+  const nodes = [];
+  for (const entry of fresh) {
+    if (entry.attempt > 0 && entry.attempt !== shownAttempt) {
+      nodes.push(el("span", { className: "log-attempt", dataset: { attempt: entry.attempt } }, `── ${t("jobs.attempt_n", { n: entry.attempt })} ──\n`));
+      shownAttempt = entry.attempt;
+    }
+    nodes.push(logLine(entry));
+  }
+  pane.append(...nodes);
+  lastLogId = fresh[fresh.length - 1].id;
   if (atBottom) pane.scrollTop = pane.scrollHeight;
+}
+
+// Reads the lines after the last one shown, one read at a time (a call meanwhile reads again after);
+// live lines arriving during a read wait for it, then join in order.
+async function loadLogs() {
+  if (fetchingLogs) {
+    readAgain = true;
+    return;
+  }
+  fetchingLogs = true;
+  try {
+    do {
+      readAgain = false;
+      let page;
+      do {
+        page = await api(`${base}/logs?since=${encodeURIComponent(lastLogId)}&limit=${LOG_PAGE}`);
+        showLines(page.items);
+      } while (page.items.length === LOG_PAGE);
+    } while (readAgain);
+  } finally {
+    fetchingLogs = false;
+    const held = heldLines;
+    heldLines = [];
+    showLines(held);
+  }
 }
 
 const tailLogs = coalesce(() => loadLogs().catch(reportError));
@@ -97,19 +152,29 @@ on("job", (update) => {
   // Result and error are not in the live message: fetch the whole job once it has ended.
   if (!CANCELLABLE.has(job.status)) loadJob().catch(reportError);
 });
-onReconnect(() => {
-  loadJob().catch(reportError);
-  tailLogs();
+on("job_log", (message) => {
+  if (String(message.job_id) !== jobId) return;
+  // Lines were left out of the message: read them all from the API.
+  if (message.truncated) tailLogs();
+  else if (fetchingLogs) heldLines.push(...message.lines);
+  else showLines(message.lines);
 });
+onReconnect(() => loadJob().catch(reportError));
+// Lines written before this connection (or while the page was away) come from the API.
+onConnect(tailLogs);
 setInterval(() => {
   if (job?.started_at && !job.finished_at && byId("job-elapsed")) setText("job-elapsed", jobRunTime(job));
 }, 1000);
-// Log lines have no live message of their own: poll while the job may still write some.
 setInterval(() => {
-  if (job && CANCELLABLE.has(job.status)) tailLogs();
-}, LOG_POLL_MS);
+  if (!job) return;
+  // The queue moves without this job changing: its position is read again.
+  if (job.status === "queued") loadJob().catch(reportError);
+  // Without the live feed, the output is polled.
+  if (CANCELLABLE.has(job.status) && !connected()) tailLogs();
+}, POLL_MS);
 
 loadJob()
   .then(loadLogs)
   .catch(reportError);
+follow(jobId);
 startLive();

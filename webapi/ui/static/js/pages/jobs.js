@@ -10,8 +10,10 @@ import { typeTitle } from "../wording.js";
 
 const LIMIT = 20;
 const DEFAULT_TYPE = "processing";
-const DEFAULTS = { status: "", type: "", node: "", q: "", order: "desc", offset: "0", created_after: "" };
-const FILTERS = ["status", "type", "node", "q", "order"];
+const DEFAULTS = { status: "", type: "", node: "", q: "", order: "desc", sort: "created", offset: "0", created_after: "" };
+const FILTERS = ["status", "type", "node", "q", "order", "sort"];
+// The first click on a column sorts it this way (names A→Z; numbers and times largest/newest first).
+const FIRST_ASCENDING = new Set(["name", "type", "status", "node"]);
 const filters = byId("filters");
 const statuses = [...byId("filter-status").options].map((option) => option.value).filter(Boolean);
 const state = { offset: 0, total: 0, types: new Map() };
@@ -56,10 +58,22 @@ function row(job) {
   );
 }
 
+// The sorted column says so (aria-sort); the order's choices read "newest/oldest" for the creation time.
+function showSort() {
+  const sort = filters.elements.sort.value || DEFAULTS.sort;
+  const ascending = filters.elements.order.value === "asc";
+  for (const head of byId("jobs-table").querySelectorAll("th[data-sort]")) {
+    if (head.dataset.sort === sort) head.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    else head.removeAttribute("aria-sort");
+  }
+  const [desc, asc] = filters.elements.order.options;
+  desc.text = t(sort === "created" ? "filter.newest" : "filter.desc");
+  asc.text = t(sort === "created" ? "filter.oldest" : "filter.asc");
+}
+
 function saveLocation() {
   writeState({ ...filterValues(), offset: state.offset }, DEFAULTS);
-  const ascending = filters.elements.order.value === "asc";
-  byId("created-head").setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  showSort();
 }
 
 async function loadJobs() {
@@ -81,7 +95,7 @@ async function loadJobs() {
 
 // How many jobs each status holds under the other filters; each count links to that status.
 async function loadCounts() {
-  const { status: _status, order: _order, ...others } = filterValues();
+  const { status: _status, order: _order, sort: _sort, ...others } = filterValues();
   const totals = await Promise.all(statuses.map((status) => api(`/api/jobs${query({ ...others, status, limit: 1 })}`)));
   const links = statuses.map((status, index) => {
     const current = filters.elements.status.value === status;
@@ -226,11 +240,16 @@ byId("filter-q").addEventListener("input", () => {
   reload();
   recount();
 });
-byId("sort-created").addEventListener("click", () => {
-  filters.elements.order.value = filters.elements.order.value === "asc" ? "desc" : "asc";
-  state.offset = 0;
-  loadJobs().catch(reportError);
-});
+for (const button of byId("jobs-table").querySelectorAll("button.sort")) {
+  button.addEventListener("click", () => {
+    const { sort, order } = filters.elements;
+    if (sort.value === button.dataset.sort) order.value = order.value === "asc" ? "desc" : "asc";
+    else order.value = FIRST_ASCENDING.has(button.dataset.sort) ? "asc" : "desc";
+    sort.value = button.dataset.sort;
+    state.offset = 0;
+    loadJobs().catch(reportError);
+  });
+}
 byId("page-prev").addEventListener("click", () => {
   state.offset = Math.max(0, state.offset - LIMIT);
   loadJobs().catch(reportError);
