@@ -43,6 +43,18 @@ def test_https_serves_the_certificate_with_a_secure_cookie_and_hsts(tmp_path):
             httpx.get(service.url.replace("https://", "http://") + "/api/health", timeout=5).json()
 
 
+def test_https_beyond_loopback_still_needs_the_token(tmp_path):
+    cert = ensure_self_signed(tmp_path / "tls")
+    tls = {"tls_cert": str(cert.cert), "tls_key": str(cert.key), "api_token": TOKEN}
+    with (
+        run_service(tmp_path, host="0.0.0.0", **tls) as service,
+        service.client(verify=client_context(cert.cert)) as client,
+    ):
+        assert client.get("/api/cluster/nodes").status_code == 401
+        authorized = client.get("/api/cluster/nodes", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert authorized.status_code == 200
+
+
 def test_plain_http_on_loopback_has_neither_secure_cookie_nor_hsts(tmp_path):
     with run_service(tmp_path, api_token=TOKEN) as service, service.client() as client:
         login = client.get("/api/health", params={"token": TOKEN})
@@ -139,7 +151,10 @@ def _job_runs_on_the_local_node_over_tls(
 ) -> None:
     with httpx.Client(base_url=base, verify=context, timeout=10) as client:
         body = {"name": "over tls", "type": "processing", "parameters": {"command": ["echo", "tls"]}}
-        job = client.post("/api/jobs", json=body).json()
+        # Loopback only: no token needed over HTTPS either.
+        answer = client.post("/api/jobs", json=body)
+        assert answer.status_code == 201, answer.text
+        job = answer.json()
         done = {}
 
         def finished() -> bool:
