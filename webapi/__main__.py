@@ -16,6 +16,8 @@ def main() -> None:
         port=settings.port,
         reload=settings.debug,
         access_log=settings.access_log,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
     )
 
 

@@ -20,11 +20,21 @@ def _web(args: argparse.Namespace) -> int:
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run("webapi.app:create_app", factory=True, host=host, port=port, access_log=settings.access_log)
+    uvicorn.run(
+        "webapi.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=settings.access_log,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+    )
     return 0
 
 
 def _up(args: argparse.Namespace) -> int:
+    import sys
+
     from webapi.core.settings import load_settings
     from webapi.jobs.node_command import local_dispynode
     from webapi.launcher import UpOptions, extra_children, run
@@ -32,7 +42,40 @@ def _up(args: argparse.Namespace) -> int:
     settings = load_settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     extra_children.append(local_dispynode)
     host = args.host or settings.host
-    return run(UpOptions(host=host, port=args.port or settings.port, data_dir=settings.data_dir.resolve()))
+    data_dir = settings.data_dir.resolve()
+    if args.tls:
+        if settings.tls_cert is not None:
+            print(
+                "dispycluster up: --tls makes its own certificate: unset DISPYCLUSTER_TLS_CERT and "
+                "DISPYCLUSTER_TLS_KEY, or leave out --tls to serve with them",
+                file=sys.stderr,
+            )
+            return 2
+        _self_signed_tls(data_dir, host, dispy=settings.dispy_certfile is None)
+    https = args.tls or settings.tls_cert is not None
+    return run(UpOptions(host=host, port=args.port or settings.port, data_dir=data_dir, https=https))
+
+
+def _self_signed_tls(data_dir: Path, host: str, *, dispy: bool) -> None:
+    """Makes (or reuses) the self-signed certificate and hands it to the children through the
+    environment: the web service serves HTTPS with it and, with `dispy`, the service and the local node
+    encrypt dispy's traffic with it."""
+    import os
+    import sys
+
+    from webapi.core.self_signed import ensure_self_signed
+    from webapi.core.tls import DISPY_TLS_SUPPORTED, DISPY_TLS_UNSUPPORTED
+
+    cert = ensure_self_signed(data_dir / "tls", extra_names=[host])
+    state = "made" if cert.made else "reusing"
+    print(f"dispycluster up: {state} self-signed certificate {cert.cert}", flush=True)
+    print(f"dispycluster up: sha256 Fingerprint={cert.fingerprint}", flush=True)
+    os.environ["DISPYCLUSTER_TLS_CERT"], os.environ["DISPYCLUSTER_TLS_KEY"] = str(cert.cert), str(cert.key)
+    if dispy and DISPY_TLS_SUPPORTED:
+        os.environ["DISPYCLUSTER_DISPY_CERTFILE"] = str(cert.cert)
+        os.environ["DISPYCLUSTER_DISPY_KEYFILE"] = str(cert.key)
+    elif dispy:
+        print(f"dispycluster up: dispy traffic stays unencrypted: {DISPY_TLS_UNSUPPORTED}", file=sys.stderr)
 
 
 def _node(args: argparse.Namespace) -> int:
@@ -58,6 +101,8 @@ def _node(args: argparse.Namespace) -> int:
             dest=args.dest or default_dest(),
             cpus=args.cpus,
             name=args.name,
+            certfile=args.certfile,
+            keyfile=args.keyfile,
         )
     except NodeCommandError as exc:
         print(f"dispycluster node: {exc}", file=sys.stderr)
@@ -148,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--host", help="address the web service listens on (default: HOST or 127.0.0.1)")
     up.add_argument("--port", type=int, help="port of the web service (default: PORT or 8085)")
     up.add_argument("--data-dir", type=Path, help="data directory (default: DISPYCLUSTER_DATA_DIR or data)")
+    up.add_argument(
+        "--tls",
+        action="store_true",
+        help="HTTPS and TLS dispy traffic with a self-signed certificate kept in DATA_DIR/tls (its "
+        "fingerprint is printed)",
+    )
     up.set_defaults(handler=_up)
 
     node = sub.add_parser(
@@ -168,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     node.add_argument("--cpus", type=int, help="CPUs to serve (negative: leave that many free)")
     node.add_argument("--name", help="node name reported to the service (default: the host name)")
     node.add_argument("--dest", type=Path, help="where job files go (default: $TMPDIR/dispycluster-node)")
+    node.add_argument(
+        "--certfile",
+        type=Path,
+        help="certificate (PEM) that encrypts dispy traffic; the service's DISPYCLUSTER_DISPY_CERTFILE must "
+        "be this certificate or its CA (Python 3.11 only)",
+    )
+    node.add_argument("--keyfile", type=Path, help="key of --certfile (default: the key is in that file)")
     node.set_defaults(handler=_node)
     add_node_actions(node)
     add_job_commands(sub)

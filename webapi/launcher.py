@@ -30,6 +30,9 @@ class Child:
     argv: list[str]
     ready_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # Whether the readiness probe checks the certificate: not for our own HTTPS child on loopback,
+    # whose certificate may name only the addresses the operator reaches it by.
+    verify: bool = True
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -38,6 +41,7 @@ class UpOptions:
     host: str
     port: int
     data_dir: Path
+    https: bool = False
 
 
 # Hooks that add children (e.g. a local dispynode); each gets the options and the exporter address.
@@ -64,10 +68,12 @@ def children(options: UpOptions) -> list[Child]:
         [sys.executable, "-m", "exporter.main", f"--web.listen-address={exporter_address}"],
         ready_url=f"http://{exporter_address}/metrics",
     )
+    scheme = "https" if options.https else "http"
     web = Child(
         "web",
         [sys.executable, "-m", "webapi.cli", "web", "--host", options.host, "--port", str(options.port)],
-        ready_url=f"http://{connect_host(options.host)}:{options.port}/api/health",
+        ready_url=f"{scheme}://{connect_host(options.host)}:{options.port}/api/health",
+        verify=not options.https,
         env={
             "DISPYCLUSTER_DATA_DIR": str(options.data_dir),
             "DISPYCLUSTER_LOCAL_EXPORTER": exporter_address,
@@ -86,7 +92,8 @@ def wait_ready(child: Child, deadline: float) -> bool:
         if child.process is not None and child.process.poll() is not None:
             return False
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(child.ready_url, timeout=1.0, trust_env=False).status_code < 500:
+            answer = httpx.get(child.ready_url, timeout=1.0, trust_env=False, verify=child.verify)
+            if answer.status_code < 500:
                 return True
         time.sleep(0.2)
     return child.ready_url is None

@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -44,8 +45,8 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15.0, interval: f
     raise TimeoutError(f"condition not met within {timeout} s")
 
 
-def wait_for_http(url: str, timeout: float = 15.0) -> None:
-    wait_until(lambda: httpx.get(url, timeout=1.0).status_code < 500, timeout=timeout)
+def wait_for_http(url: str, timeout: float = 15.0, verify: ssl.SSLContext | bool = True) -> None:
+    wait_until(lambda: httpx.get(url, timeout=1.0, verify=verify).status_code < 500, timeout=timeout)
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
@@ -62,6 +63,7 @@ def running(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 20.0,
+    verify: ssl.SSLContext | bool = True,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run `argv` in its own process group for the duration of the block; its output goes to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +79,7 @@ def running(
     try:
         if ready_url is not None:
             try:
-                wait_for_http(ready_url, timeout=timeout)
+                wait_for_http(ready_url, timeout=timeout, verify=verify)
             except TimeoutError:
                 output = log_path.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{argv[0]} did not become ready at {ready_url}:\n{output}") from None

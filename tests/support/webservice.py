@@ -18,6 +18,7 @@ from tests.support.database import database_url
 from tests.support.processes import free_port, require_binary, running
 from webapi.core.db import migrate
 from webapi.core.db.engine import make_engine, make_session_factory
+from webapi.core.tls import client_context
 
 
 @dataclass
@@ -75,15 +76,18 @@ def run_service(
     environment.update({"HOST": host, "PORT": str(port)})
     log = tmp_path / f"web-{port}.log"
     argv = [sys.executable, "-m", "webapi.cli", "web"]
+    # With a certificate the service speaks HTTPS only; the test trusts that certificate alone.
+    scheme, verify = ("https", client_context(Path(env["tls_cert"]))) if "tls_cert" in env else ("http", True)
     with running(
         argv,
         log_path=log,
-        ready_url=f"http://127.0.0.1:{port}/api/health",
+        ready_url=f"{scheme}://127.0.0.1:{port}/api/health",
         env=environment,
         cwd=tmp_path,
         timeout=60,
+        verify=verify,
     ) as proc:
-        yield Service(f"http://127.0.0.1:{port}", data_dir, log, proc)
+        yield Service(f"{scheme}://127.0.0.1:{port}", data_dir, log, proc)
 
 
 @pytest.fixture

@@ -190,6 +190,8 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         cookie = f"{COOKIE}={self._cookie_value()}; Path=/; HttpOnly; SameSite=Strict"
+        if scope.get("scheme") == "https":  # served over TLS: the browser never sends it over plain HTTP
+            cookie += "; Secure"
 
         async def set_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -18,6 +18,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+# Over HTTPS only (RFC 6797 has browsers ignore it on plain HTTP): a year, this host only.
+HSTS_HEADER = ("Strict-Transport-Security", "max-age=31536000")
+
 ASSET_HEADERS = {"X-Content-Type-Options": "nosniff"}
 PAGE_HEADERS = {
     **ASSET_HEADERS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webapi.core.http_headers import PAGE_HEADERS
+from webapi.core.http_headers import HSTS_HEADER, PAGE_HEADERS
 
 DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 DOC_HEADERS = {
@@ -25,6 +25,7 @@ def _raw(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
 
 _RAW_PAGE_HEADERS = _raw(PAGE_HEADERS)
 _RAW_DOC_HEADERS = _raw(DOC_HEADERS)
+_RAW_HSTS = _raw(dict([HSTS_HEADER]))
 
 
 class SecurityHeadersMiddleware:
@@ -36,6 +37,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         wanted = _RAW_DOC_HEADERS if scope["path"] in DOC_PATHS else _RAW_PAGE_HEADERS
+        if scope.get("scheme") == "https":
+            wanted += _RAW_HSTS
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -7,16 +7,23 @@ is prefixed with `DISPYCLUSTER_`. An invalid value stops start-up with a message
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from webapi.core.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT, DEFAULT_SCHEDULER_PORT
+from webapi.core.tls import (
+    DISPY_TLS_SUPPORTED,
+    DISPY_TLS_UNSUPPORTED,
+    TLSFileError,
+    check_pair,
+    client_context,
+)
 
 ENV_PREFIX = "DISPYCLUSTER_"
 ENV_FILE = ".env"
@@ -148,6 +155,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Comma-separated host[:port] dispy nodes used besides the inventory.",
     )
+    dispy_certfile: Path | None = Field(
+        None,
+        description="Certificate (PEM) that encrypts dispy traffic: the nodes' `--certfile` or its CA "
+        "(dispy trusts the peers this file verifies). Python 3.11 only.",
+    )
+    dispy_keyfile: Path | None = Field(
+        None, description="Key of DISPYCLUSTER_DISPY_CERTFILE (unset: the key is in that file)."
+    )
     allow_commands: bool = Field(True, description="Allow `processing` jobs (programs run on the nodes).")
     scrape_allow_private: bool = Field(
         False, description="Let `scraping` jobs reach loopback, private and link-local addresses."
@@ -170,6 +185,27 @@ class Settings(BaseSettings):
         65536,
         ge=1024,
         description="Bytes of its stdout, and of its stderr, a command sends (live and at its end).",
+    )
+
+    tls_cert: Path | None = Field(
+        None, description="Certificate chain (PEM) to serve HTTPS with; needs DISPYCLUSTER_TLS_KEY."
+    )
+    tls_key: Path | None = Field(None, description="Private key (PEM, unencrypted) of DISPYCLUSTER_TLS_CERT.")
+    exporter_scheme: Literal["http", "https"] = Field(
+        "http", description="How the exporters are scraped (Prometheus' `scheme`)."
+    )
+    exporter_ca_file: Path | None = Field(
+        None, description="CA (PEM) that signed the exporters' certificates; unset: the system's CAs."
+    )
+    exporter_cert_file: Path | None = Field(
+        None, description="Client certificate (PEM) presented to the exporters; needs the key file."
+    )
+    exporter_key_file: Path | None = Field(None, description="Key of DISPYCLUSTER_EXPORTER_CERT_FILE.")
+    exporter_basic_auth_user: str | None = Field(
+        None, max_length=256, description="Basic-auth user name sent to the exporters."
+    )
+    exporter_basic_auth_password_file: Path | None = Field(
+        None, description="File holding that user's password (read at every scrape, like Prometheus)."
     )
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")
@@ -222,6 +258,33 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _tls_files_serve(self) -> Settings:
+        """Every certificate and key named loads, each with its own key: checked before anything starts."""
+        pairs = [
+            ("TLS_CERT", self.tls_cert, "TLS_KEY", self.tls_key),
+            ("EXPORTER_CERT_FILE", self.exporter_cert_file, "EXPORTER_KEY_FILE", self.exporter_key_file),
+        ]
+        for cert_name, cert, key_name, key in pairs:
+            if (cert is None) != (key is None):
+                raise ValueError(f"{ENV_PREFIX}{cert_name} and {ENV_PREFIX}{key_name} go together: set both")
+            if cert is not None:
+                _check(f"{ENV_PREFIX}{cert_name}/{key_name}", check_pair, cert, key)
+        if self.dispy_keyfile is not None and self.dispy_certfile is None:
+            raise ValueError(f"{ENV_PREFIX}DISPY_KEYFILE needs {ENV_PREFIX}DISPY_CERTFILE")
+        if self.dispy_certfile is not None:
+            if not DISPY_TLS_SUPPORTED:
+                raise ValueError(f"{ENV_PREFIX}DISPY_CERTFILE: {DISPY_TLS_UNSUPPORTED}")
+            _check(f"{ENV_PREFIX}DISPY_CERTFILE", check_pair, self.dispy_certfile, self.dispy_keyfile)
+        if self.exporter_ca_file is not None:
+            _check(f"{ENV_PREFIX}EXPORTER_CA_FILE", client_context, self.exporter_ca_file)
+        if (self.exporter_basic_auth_user is None) != (self.exporter_basic_auth_password_file is None):
+            raise ValueError(
+                f"{ENV_PREFIX}EXPORTER_BASIC_AUTH_USER and {ENV_PREFIX}EXPORTER_BASIC_AUTH_PASSWORD_FILE "
+                "go together: set both"
+            )
+        return self
+
     @property
     def dispy_scheduler_address(self) -> tuple[str, int] | None:
         if self.dispy_scheduler is None:
@@ -234,6 +297,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'dispycluster.db').resolve()}"
+
+
+def _check(name: str, check: Callable[..., object], *files: Path | None) -> None:
+    try:
+        check(*files)
+    except TLSFileError as error:
+        raise ValueError(f"{name}: {error}") from None
 
 
 def env_name(field: str) -> str:

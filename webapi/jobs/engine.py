@@ -87,6 +87,10 @@ class EngineConfig:
     recover_file: Path
     # (host, port) of a dispyscheduler: the nodes are then shared with its other clients.
     scheduler: tuple[str, int] | None = None
+    # dispy's TLS: this certificate (and key, unless it is in the certificate file) serves the client's
+    # side, and the nodes' certificates must verify against it.
+    certfile: Path | None = None
+    keyfile: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -97,7 +101,13 @@ class EngineConfig:
             pulse_interval=settings.dispy_pulse_interval,
             recover_file=settings.data_dir / "dispy" / "recover",
             scheduler=settings.dispy_scheduler_address,
+            certfile=settings.dispy_certfile,
+            keyfile=settings.dispy_keyfile,
         )
+
+
+def _path_or_none(path: Path | None) -> str | None:
+    return None if path is None else str(path.resolve())
 
 
 def _ignore(*_args: Any) -> None:
@@ -234,6 +244,8 @@ class DispyEngine:
             "secret": self._config.secret,
             "loglevel": dispy.logger.WARNING,
             "recover_file": str(self._config.recover_file),
+            "certfile": _path_or_none(self._config.certfile),
+            "keyfile": _path_or_none(self._config.keyfile),
         }
         if scheduler is None:
             return dispy.JobCluster(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from webapi.core.dispy_ports import DEFAULT_CLIENT_PORT, DEFAULT_NODE_PORT
 from webapi.core.private_files import private_dir, write_private
+from webapi.core.tls import DISPY_TLS_SUPPORTED, DISPY_TLS_UNSUPPORTED, TLSFileError, check_pair
 
 if TYPE_CHECKING:
     from webapi.launcher import Child, UpOptions
@@ -56,9 +57,12 @@ def dispynode_argv(
     dest: Path,
     cpus: int | None = None,
     name: str | None = None,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
 ) -> list[str]:
     """dispynode's flags: `-p` is the *client* port, the node listens one above it; `--daemon` because
-    there is no terminal under systemd; `--clean` so nothing a client sent stays on disk."""
+    there is no terminal under systemd; `--clean` so nothing a client sent stays on disk. With `certfile`
+    (and `keyfile`, unless the key is in it) dispy's traffic is TLS."""
     if not secret and not _on_loopback(host):
         raise NodeCommandError(
             "a node reachable from the network needs a secret: pass --secret or set "
@@ -67,6 +71,7 @@ def dispynode_argv(
     if secret != secret.strip() or "\n" in secret or "\r" in secret:
         raise NodeCommandError("the secret must be one line without leading or trailing spaces")
     argv = [sys.executable, str(dispynode_script()), "-p", str(port - 1), "--daemon", "--clean"]
+    argv += _tls_flags(certfile, keyfile)
     argv += ["--dest_path_prefix", str(dest), "--zombie_interval", str(ZOMBIE_MINUTES)]
     if host:
         argv += ["-i", host]
@@ -77,6 +82,26 @@ def dispynode_argv(
     if not secret:
         return argv
     return [*argv[:2], "--config", str(_config_with_secret(argv, secret, dest))]
+
+
+def _tls_flags(certfile: Path | None, keyfile: Path | None) -> list[str]:
+    if certfile is None:
+        if keyfile is not None:
+            raise NodeCommandError("--keyfile needs --certfile")
+        return []
+    if not DISPY_TLS_SUPPORTED:
+        raise NodeCommandError(DISPY_TLS_UNSUPPORTED)
+    try:
+        check_pair(certfile, keyfile)
+    except TLSFileError as error:
+        raise NodeCommandError(str(error)) from None
+    flags = ["--certfile", str(certfile.resolve())]
+    return [*flags, "--keyfile", str(keyfile.resolve())] if keyfile is not None else flags
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "")
+    return Path(value) if value else None
 
 
 def _config_with_secret(argv: list[str], secret: str, dest: Path) -> Path:
@@ -124,5 +149,8 @@ def local_dispynode(options: UpOptions, _exporter_address: str) -> list[Child]:
         secret=os.environ.get("DISPYCLUSTER_DISPY_SECRET", ""),
         dest=options.data_dir / "dispynode",
         name="local",
+        # The service's own dispy certificate (`up --tls` sets it): the node serves with the same one.
+        certfile=_env_path("DISPYCLUSTER_DISPY_CERTFILE"),
+        keyfile=_env_path("DISPYCLUSTER_DISPY_KEYFILE"),
     )
     return [Child("dispynode", argv)]

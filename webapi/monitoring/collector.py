@@ -25,6 +25,7 @@ from webapi.inventory.schemas import NodeSpec
 from webapi.monitoring.alerting import store as alert_store
 from webapi.monitoring.alerting.builtin import Evaluator, observe
 from webapi.monitoring.collection import history
+from webapi.monitoring.collection.client import exporter_client
 from webapi.monitoring.collection.scrape import Target, scrape_all
 from webapi.monitoring.collection.state import NodeState, parse_result
 
@@ -74,10 +75,7 @@ class Collector:
 
     async def start(self) -> None:
         await asyncio.to_thread(self._prepare)
-        limit = self.settings.collect_concurrency
-        self._client = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit), trust_env=False
-        )
+        self._client = exporter_client(self.settings)
         self._task = asyncio.create_task(self._loop(), name="collector")
 
     async def stop(self) -> None:
@@ -152,7 +150,8 @@ class Collector:
     def _targets(self) -> list[Target]:
         self.reload_inventory()
         with self.runtime.sessions() as session:
-            return [Target(row.name, row.exporter) for row in inventory.list_nodes(session)]
+            scheme = self.settings.exporter_scheme
+            return [Target(row.name, row.exporter, scheme) for row in inventory.list_nodes(session)]
 
     async def collect(self) -> RoundOutcome:
         """Run one round now (rounds never overlap: a second caller waits for the first)."""

@@ -66,7 +66,7 @@ def scrape_statuses(runtime: Runtime, session: Session) -> list[ScrapeStatus]:
         answers.append(
             ScrapeStatus(
                 node=row.name,
-                target=f"http://{row.exporter}/metrics",
+                target=f"{runtime.settings.exporter_scheme}://{row.exporter}/metrics",
                 up=None if status == "unknown" else status == "online",
                 status=status,
                 last_scrape=utc(state.last_scrape_at),

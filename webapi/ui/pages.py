@@ -99,5 +99,12 @@ def switch_language(request: Request, language: str, next: str | None = None) ->
         raise ApiError(404, f"unknown language {language!r}; known: {', '.join(languages())}")
     target = _same_site_path(next or request.headers.get("referer"))
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(LANG_COOKIE, language, max_age=ONE_YEAR, samesite="lax", httponly=True)
+    response.set_cookie(
+        LANG_COOKIE,
+        language,
+        max_age=ONE_YEAR,
+        samesite="lax",
+        httponly=True,
+        secure=request.url.scheme == "https",
+    )
     return response

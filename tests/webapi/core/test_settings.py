@@ -80,3 +80,30 @@ def test_the_service_warns_about_old_names_at_start_up(tmp_path):
     with run_service(tmp_path, scrape_interval="20") as service, service.client() as client:
         assert client.get("/api/monitoring/health").json()["scrape_interval_seconds"] == 20
     assert "DISPYCLUSTER_SCRAPE_INTERVAL is deprecated" in service.log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DISPYCLUSTER_EXPORTER_CERT_FILE": "c.pem"}, "DISPYCLUSTER_EXPORTER_KEY_FILE go together"),
+        ({"DISPYCLUSTER_EXPORTER_BASIC_AUTH_USER": "prometheus"}, "_PASSWORD_FILE go together"),
+        (
+            {"DISPYCLUSTER_EXPORTER_CA_FILE": "junk.pem"},
+            "DISPYCLUSTER_EXPORTER_CA_FILE: junk.pem holds no PEM",
+        ),
+        (
+            {"DISPYCLUSTER_DISPY_KEYFILE": "k.pem"},
+            "DISPYCLUSTER_DISPY_KEYFILE needs DISPYCLUSTER_DISPY_CERTFILE",
+        ),
+        ({"DISPYCLUSTER_DISPY_CERTFILE": "junk.pem"}, "DISPYCLUSTER_DISPY_CERTFILE: junk.pem holds no PEM"),
+        ({"DISPYCLUSTER_EXPORTER_SCHEME": "ftp"}, "DISPYCLUSTER_EXPORTER_SCHEME"),
+    ],
+)
+def test_incomplete_or_unusable_tls_settings_are_refused(monkeypatch, tmp_path, variables, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "junk.pem").write_text("junk\n")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert message in str(raised.value.code)

@@ -23,10 +23,11 @@ class AnswerTooLargeError(Exception):
 class Target:
     node: str
     address: str  # host:port
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}/metrics"
+        return f"{self.scheme}://{self.address}/metrics"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ def _reason(error: Exception, timeout: float) -> str:
     if isinstance(error, httpx.ConnectError):
         return f"connection failed: {error or 'refused'}"
     if isinstance(error, httpx.HTTPStatusError):
+        if error.response.status_code == 401:
+            return "HTTP 401 from the exporter: check DISPYCLUSTER_EXPORTER_BASIC_AUTH_USER/_PASSWORD_FILE"
         return f"HTTP {error.response.status_code} from the exporter"
     if isinstance(error, AnswerTooLargeError):
         return str(error)
