@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         1048576, ge=1024, le=1 << 30, description="Largest request body accepted (larger: 413)."
     )
+    max_batch_bytes: int = Field(
+        8388608,
+        ge=1024,
+        le=1 << 30,
+        description="Largest body of POST /api/jobs/batch (10,000 jobs of ~800 bytes; larger: 413).",
+    )
     exporter_max_bytes: int = Field(
         16777216, ge=65536, le=1 << 30, description="Largest exporter answer read (larger: a failed scrape)."
     )
@@ -165,6 +171,9 @@ class Settings(BaseSettings):
     job_log_limit: int = Field(262144, ge=1024, description="Bytes of logs kept per job.")
     job_retention_days: float = Field(
         30.0, gt=0, le=3650, description="Days a finished job (with its logs) is kept before it is deleted."
+    )
+    idempotency_key_hours: float = Field(
+        24.0, ge=24, le=24 * 365, description="Hours an Idempotency-Key of a job submission is remembered."
     )
     job_output_limit: int = Field(65536, ge=1024, description="Bytes of stdout/stderr kept per command.")
 
