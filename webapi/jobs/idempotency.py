@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
+from fastapi import Header
 from pydantic import BaseModel
 from sqlalchemy import JSON, DateTime, Index, String, Table, delete, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -24,11 +25,24 @@ from starlette.datastructures import Headers
 
 from webapi.auth import COOKIE
 from webapi.db.base import Base
-from webapi.errors import ApiError, FieldError
+from webapi.errors import ApiError
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 128
-_KEY = re.compile(rf"^[A-Za-z0-9_.:~+/=-]{{1,{KEY_MAX}}}$")
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        min_length=1,
+        max_length=KEY_MAX,
+        pattern=r"^[A-Za-z0-9_.:~+/=-]+$",
+        description=(
+            f"A retry with the same key and body answers the job(s) created the first time (200); the same "
+            f"key with another body is a 409. 1 to {KEY_MAX} characters from letters, digits and -_.:~+/= "
+            "(a UUID is a good key); kept DISPYCLUSTER_IDEMPOTENCY_KEY_HOURS (24 h)."
+        ),
+    ),
+]
 LOCAL_CALLER = "local"
 
 
@@ -82,20 +96,9 @@ def request_hash(endpoint: str, body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def claim(headers: Headers, endpoint: str, body: BaseModel) -> Claim | None:
-    """The request's claim, None without the header; a 422 for a key that is too long or odd."""
-    key = headers.get(HEADER)
-    if key is None:
-        return None
-    if not _KEY.match(key):
-        message = (
-            f"{HEADER} must be 1 to {KEY_MAX} characters from letters, digits and -_.:~+/= "
-            "(a UUID is a good key)"
-        )
-        raise ApiError(
-            422, f"Invalid {HEADER}: {message}", [FieldError(loc=f"header.{HEADER}", message=message)]
-        )
-    return Claim(caller_scope(headers), key, request_hash(endpoint, body))
+def claim(key: str | None, headers: Headers, endpoint: str, body: BaseModel) -> Claim | None:
+    """The request's claim (None without a key)."""
+    return None if key is None else Claim(caller_scope(headers), key, request_hash(endpoint, body))
 
 
 def recorded(session: Session, wanted: Claim) -> list[int] | None:

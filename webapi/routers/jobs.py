@@ -112,9 +112,11 @@ def _replay_headers(accepted: intake.Accepted) -> dict[str, str]:
 
 
 @router.post("/api/jobs", status_code=status.HTTP_201_CREATED, response_model=JobDetail, responses=_CREATED)
-async def create_job(body: JobCreate, request: Request) -> Response:
+async def create_job(
+    body: JobCreate, request: Request, idempotency_key: idempotency.KeyHeader = None
+) -> Response:
     jobs = _dispatcher(request)
-    claim = idempotency.claim(request.headers, "POST /api/jobs", body)
+    claim = idempotency.claim(idempotency_key, request.headers, "POST /api/jobs", body)
     task, params = intake.prepare(jobs.registry, body)
     accepted = await jobs.intake.submit([intake.Spec(task, params, body)], claim)
     if not accepted.jobs:
@@ -127,10 +129,12 @@ async def create_job(body: JobCreate, request: Request) -> Response:
 @router.post(
     "/api/jobs/batch", status_code=status.HTTP_201_CREATED, response_model=BatchResult, responses=_CREATED
 )
-async def create_batch(body: BatchCreate, request: Request) -> Response:
+async def create_batch(
+    body: BatchCreate, request: Request, idempotency_key: idempotency.KeyHeader = None
+) -> Response:
     """Up to 10,000 jobs in one transaction: all are created, or none (a 422 naming `body.jobs.N.…`)."""
     jobs = _dispatcher(request)
-    claim = idempotency.claim(request.headers, "POST /api/jobs/batch", body)
+    claim = idempotency.claim(idempotency_key, request.headers, "POST /api/jobs/batch", body)
     specs = await _in_session(request, lambda session, j: batch.specs(session, j.registry, body))
     accepted = await jobs.intake.submit(specs, claim)
     result = BatchResult(items=[JobDetail.model_validate(job) for job in accepted.jobs])
