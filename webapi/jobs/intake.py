@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from queue import Empty, SimpleQueue
 from typing import Any
 
@@ -30,12 +31,25 @@ from webapi.jobs.states import JobStatus
 from webapi.settings import Settings
 
 log = logging.getLogger(__name__)
+JobRow = dict[str, Any]
 
 # Jobs per write: concurrent single submissions share one; a batch is written whole, however large.
 BATCH_MAX = 256
 # Fields listed in the 422 of a batch with many invalid jobs.
 FIELDS_MAX = 100
 _INSERT = insert(Job).returning(Job.id, sort_by_parameter_order=True)
+# SQLAlchemy can only keep RETURNING in parameter order on SQLite by inserting row by row (10,000
+# statements for a full batch, twice the time). SQLite gives each new row the largest rowid plus one,
+# so the ids of one multi-row INSERT rise in the order of its rows: sorting them gives that order.
+_INSERT_SQLITE = insert(Job).returning(Job.id)
+
+
+def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Inserts the rows in batches of multi-row statements; their ids, in the order of `rows`."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return sorted(connection.execute(_INSERT_SQLITE, rows).scalars())
+    return list(connection.execute(_INSERT, rows).scalars())
 
 
 def prepare(registry: Registry, body: JobCreate) -> tuple[TaskType, BaseModel]:
@@ -53,14 +67,14 @@ def prepare(registry: Registry, body: JobCreate) -> tuple[TaskType, BaseModel]:
     return task, params
 
 
-def job_values(body: JobCreate, params: BaseModel) -> dict[str, Any]:
+def job_values(body: JobCreate, params: BaseModel, now: datetime) -> dict[str, Any]:
     return {
         "name": body.name,
         "type": body.type,
         "parameters": params.model_dump(mode="json"),
         "status": JobStatus.QUEUED.value,
         "priority": body.priority,
-        "created_at": store.naive_utc_now(),
+        "created_at": now,
         "scheduled_at": to_naive_utc(body.scheduled_at) if body.scheduled_at else None,
         "timeout_s": body.timeout_s,
         "max_retries": body.max_retries,
@@ -84,9 +98,16 @@ class Spec:
     loc: str = "body"
 
 
+# A new job's columns that the insert leaves to their defaults (NULL), for answering without a read.
+_NOT_YET = dict.fromkeys(("started_at", "finished_at", "node", "progress_message", "result", "error"))
+
+
 @dataclass(frozen=True)
 class Accepted:
-    jobs: list[Job]
+    """The jobs as rows (column → value): for 10,000 jobs, building ORM objects would cost more than
+    inserting them."""
+
+    jobs: list[JobRow]
     # True when an Idempotency-Key was seen before: `jobs` are the ones it created then, as they are now.
     replayed: bool = False
 
@@ -132,7 +153,7 @@ class Intake:
         self,
         settings: Settings,
         sessions: Callable[[], Session],
-        on_created: Callable[[list[Job]], None],
+        on_created: Callable[[list[JobRow]], None],
     ) -> None:
         self._settings = settings
         self._sessions = sessions
@@ -170,7 +191,7 @@ class Intake:
             self._write(batch)
 
     def _values(
-        self, item: Submission, session: Session, inventory: Callable[[], dict[str, Any]]
+        self, item: Submission, session: Session, inventory: Callable[[], dict[str, Any]], now: datetime
     ) -> list[dict[str, Any]]:
         """The rows of `item`'s jobs, or one error for all its invalid jobs."""
         rows, errors = [], []
@@ -180,7 +201,7 @@ class Intake:
                     placement_spec.check_nodes(spec.body.placement, inventory(), "body.placement")
                 if spec.task.check is not None:
                     spec.task.check(spec.params, session, self._settings)
-                rows.append(job_values(spec.body, spec.params))
+                rows.append(job_values(spec.body, spec.params, now))
             except ApiError as exc:
                 errors.append(relocated(exc, spec.loc))
         if errors:
@@ -191,11 +212,12 @@ class Intake:
         """One transaction for the batch; a submission that fails alone is answered alone, and every
         submission is answered (a future left unsettled would hang its request and shutdown)."""
         accepted: list[tuple[Submission, list[dict[str, Any]]]] = []
-        replays: list[tuple[Submission, list[Job]]] = []
+        replays: list[tuple[Submission, list[JobRow]]] = []
         # A key given twice in this write: the second waits for the first's record (the write after).
         later: list[Submission] = []
         keys: set[tuple[str, str]] = set()
-        created: list[Job] = []
+        created: list[JobRow] = []
+        now = store.naive_utc_now()
         try:
             with store.write_lock, self._sessions() as session:
                 inventory = functools.cache(lambda: placement_spec.inventory_labels(session))
@@ -206,9 +228,9 @@ class Intake:
                         continue
                     try:
                         if claim is not None and (ids := idempotency.recorded(session, claim)) is not None:
-                            replays.append((item, store.jobs_by_id(session, ids)))
+                            replays.append((item, store.job_rows(session, ids)))
                             continue
-                        values = self._values(item, session, inventory)
+                        values = self._values(item, session, inventory, now)
                     except Exception as exc:
                         if not isinstance(exc, ApiError):
                             log.exception("checking %d submitted jobs failed", len(item.specs))
@@ -219,14 +241,16 @@ class Intake:
                     accepted.append((item, values))
                 if accepted:
                     rows = [row for _, values in accepted for row in values]
-                    new_ids = session.connection().execute(_INSERT, rows).scalars().all()
-                    created = [Job(id=job_id, **row) for row, job_id in zip(rows, new_ids, strict=True)]
+                    new_ids = insert_jobs(session, rows)
+                    created = [
+                        {"id": job_id, **_NOT_YET, **row} for row, job_id in zip(rows, new_ids, strict=True)
+                    ]
                     claims, start = [], 0
                     for item, values in accepted:
                         if item.claim is not None:
                             claims.append((item.claim, list(new_ids[start : start + len(values)])))
                         start += len(values)
-                    idempotency.remember(session, claims, store.naive_utc_now())
+                    idempotency.remember(session, claims, now)
                     session.commit()
         except Exception as exc:
             log.exception("writing %d submitted jobs failed", sum(len(values) for _, values in accepted))

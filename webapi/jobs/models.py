@@ -38,7 +38,7 @@ class Job(Base):
     log_bytes: Mapped[int] = mapped_column(Integer, default=0)
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # `{"nodes": [...], "labels": {...}}` (webapi.jobs.placement_spec) or null: any node.
-    placement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    placement: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_status_created", "status", "created_at", "id"),

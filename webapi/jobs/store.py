@@ -136,10 +136,10 @@ def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
     return [Job(**row._mapping) for row in rows]
 
 
-def jobs_by_id(session: Session, ids: list[int]) -> list[Job]:
-    """Detached copies of the jobs with these ids that still exist, in id order."""
-    rows = session.connection().execute(select(_JOBS).where(_JOBS.c.id.in_(ids)).order_by(_JOBS.c.id)).all()
-    return _detached(rows)
+def job_rows(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    """The jobs with these ids that still exist, as column → value, in id order."""
+    rows = session.connection().execute(select(_JOBS).where(_JOBS.c.id.in_(ids)).order_by(_JOBS.c.id))
+    return [dict(row._mapping) for row in rows]
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
