@@ -343,3 +343,10 @@ def test_a_label_filter_naming_a_key_twice_is_a_422(client):
     response = client.get("/api/jobs", params=[("label", "a=1"), ("label", "a=2")])
     assert response.status_code == 422
     assert client.get("/api/jobs", params=[("label", "a=1"), ("label", "a=1")]).status_code == 200
+
+
+def test_at_most_16_label_filters(client):
+    params = [("label", f"k{i}=v") for i in range(17)]
+    response = client.get("/api/jobs", params=params)
+    assert response.status_code == 422
+    assert client.get("/api/jobs", params=params[:16]).status_code == 200
