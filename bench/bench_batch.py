@@ -24,11 +24,10 @@ from bench.bench_jobs import (
     TRIVIAL,
     _succeeded,
     _verdict,
-    dispynode,
     load,
-    raw_cluster,
     raw_throughput,
     service,
+    side_by_side,
 )
 from tests.support.processes import wait_until
 
@@ -91,13 +90,7 @@ def batch_throughput(client: httpx.Client) -> float:
 
 
 def end_to_end(tmp: Path) -> None:
-    with (
-        dispynode(tmp, "raw-node") as raw_port,
-        dispynode(tmp, "api-node") as api_port,
-        raw_cluster(raw_port) as (cluster, args),
-        service(tmp, "e2e", api_port) as base,
-        httpx.Client(base_url=base, timeout=60, trust_env=False) as client,
-    ):
+    with side_by_side(tmp) as (cluster, args, _base, client):
         post_batch(client, _jobs(10))  # warm-up: the node's setup
         wait_until(lambda: _succeeded(client) >= 10, timeout=60, interval=0.1)
         raw_rates, api_rates = [], []
