@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.jobs.conftest import submit
 from webapi.jobs import idempotency
@@ -350,3 +350,14 @@ def test_at_most_16_label_filters(client):
     response = client.get("/api/jobs", params=params)
     assert response.status_code == 422
     assert client.get("/api/jobs", params=params[:16]).status_code == 200
+
+
+def test_a_replay_after_the_job_was_deleted_is_a_410(client):
+    key = {"Idempotency-Key": "gone"}
+    created = client.post("/api/jobs", json=spec("gone"), headers=key).json()
+    with client.app.state.runtime.sessions() as session:
+        session.execute(delete(Job).where(Job.id == created["id"]))
+        session.commit()
+    response = client.post("/api/jobs", json=spec("gone"), headers=key)
+    assert response.status_code == 410
+    assert "has since been deleted" in response.json()["error"]["message"]

@@ -103,6 +103,7 @@ async def list_jobs(
 _CREATED: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
     200: {"description": f"{idempotency.HEADER} seen before: the job(s) it created then"},
+    410: {"model": ErrorResponse, "description": f"{idempotency.HEADER} seen before, its job since deleted"},
     422: {"model": ErrorResponse},
 }
 
