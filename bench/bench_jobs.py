@@ -218,16 +218,24 @@ def _post_many(base: str, count: int) -> None:
         connection.close()
 
 
-def end_to_end(tmp: Path) -> None:
-    """Raw dispy and the service, each with its own fresh node, measured in alternating rounds: the host's
-    other load drifts, and alternating exposes both sides to it alike."""
+@contextlib.contextmanager
+def side_by_side(tmp: Path) -> Iterator[tuple[dispy.JobCluster, tuple, str, httpx.Client]]:
+    """Raw dispy and the service, each with its own fresh dispynode: the cluster and its job arguments,
+    the service's URL and a client of it."""
     with (
         dispynode(tmp, "raw-node") as raw_port,
         dispynode(tmp, "api-node") as api_port,
         raw_cluster(raw_port) as (cluster, args),
         service(tmp, "e2e", api_port) as base,
-        httpx.Client(base_url=base, timeout=30, trust_env=False) as client,
+        httpx.Client(base_url=base, timeout=60, trust_env=False) as client,
     ):
+        yield cluster, args, base, client
+
+
+def end_to_end(tmp: Path) -> None:
+    """Raw dispy and the service measured in alternating rounds: the host's other load drifts, and
+    alternating exposes both sides to it alike."""
+    with side_by_side(tmp) as (cluster, args, base, client):
         raw_trip, api_trip = raw_round_trip(cluster, args), api_latency(client)
         raw_rates, api_rates = [], []
         for _ in range(ROUNDS):

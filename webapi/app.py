@@ -37,7 +37,8 @@ from webapi.wheelhouse import routes as wheelhouse
 
 def _install_middleware(app: FastAPI, settings: Settings, tokens: Tokens) -> None:
     """Outermost last: security headers on every answer, then metrics, CORS, access, request limits."""
-    app.add_middleware(RequestGuardMiddleware, max_body=settings.max_request_bytes)
+    batches = {"/api/jobs/batch": (settings.max_batch_bytes, "DISPYCLUSTER_MAX_BATCH_BYTES")}
+    app.add_middleware(RequestGuardMiddleware, max_body=settings.max_request_bytes, larger=batches)
     app.add_middleware(AccessMiddleware, tokens=tokens)
     if settings.cors_origins:
         app.add_middleware(

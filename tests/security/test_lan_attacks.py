@@ -166,7 +166,11 @@ FOREIGN_ORIGINS = {
     "same site, other port (Grafana)": "http://127.0.0.1:3000",
     "opaque origin": "null",
 }
-MUTATIONS = [("POST", "/api/monitoring/collect_metrics"), ("POST", "/api/jobs/1/retry")]
+MUTATIONS = [
+    ("POST", "/api/monitoring/collect_metrics"),
+    ("POST", "/api/jobs/1/retry"),
+    ("POST", "/api/jobs/batch"),
+]
 
 
 @contextlib.contextmanager
@@ -307,6 +311,12 @@ NUL_REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         "/api/jobs",
         {"content": b'{"name": "a\x00"}', "headers": {"Content-Type": "application/json"}},
     ),
+    "batch job name": (
+        "POST",
+        "/api/jobs/batch",
+        {"json": {"jobs": [{"name": "ok", **PROCESSING}, {"name": "a\x00b", **PROCESSING}]}},
+    ),
+    "label filter": ("GET", "/api/jobs?label=a%3D%00", {}),
     "query": ("GET", "/api/jobs?q=%00", {}),
     "path": ("GET", "/api/cluster/nodes/a%00b", {}),
 }

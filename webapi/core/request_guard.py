@@ -1,12 +1,15 @@
 """Bounded, NUL-free requests, refused before any route sees them (pure ASGI).
 
 A request body larger than `DISPYCLUSTER_MAX_REQUEST_BYTES` is a 413, whether announced by
-`Content-Length` or streamed. A NUL character anywhere in the path, the query or the body (raw, or as
-the JSON escape `\\u0000`) is a 422: PostgreSQL cannot store it, and no field of this API needs it.
+`Content-Length` or streamed; a POST to a path in `larger` (the job batches) has its own limit.
+A NUL character anywhere in the path, the query or the body (raw, or as the JSON escape `\\u0000`)
+is a 422: PostgreSQL cannot store it, and no field of this API needs it.
 Bodies are read whole here (they are bounded) and handed on in one message.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,12 +35,21 @@ def has_nul(body: bytes) -> bool:
 
 
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body: int, larger: Mapping[str, tuple[int, str]] | None = None
+    ) -> None:
+        """`larger`: POST path → (its byte limit, the setting that sets it)."""
         self.app = app
         self.max_body = max_body
+        self.larger = dict(larger or {})
 
-    def _too_large(self) -> str:
-        return f"Request body larger than {self.max_body} bytes (the limit is DISPYCLUSTER_MAX_REQUEST_BYTES)"
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        default = (self.max_body, "DISPYCLUSTER_MAX_REQUEST_BYTES")
+        return self.larger.get(scope["path"], default) if scope["method"] == "POST" else default
+
+    @staticmethod
+    def _too_large(limit: tuple[int, str]) -> str:
+        return f"Request body larger than {limit[0]} bytes (the limit is {limit[1]})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -49,9 +61,10 @@ class RequestGuardMiddleware:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
-                await self._refuse(scope, receive, send, 413, self._too_large())
+            if name == b"content-length" and value.isdigit() and int(value) > limit[0]:
+                await self._refuse(scope, receive, send, 413, self._too_large(limit))
                 return
         chunks: list[bytes] = []
         size = 0
@@ -62,8 +75,8 @@ class RequestGuardMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                await self._refuse(scope, receive, send, 413, self._too_large())
+            if size > limit[0]:
+                await self._refuse(scope, receive, send, 413, self._too_large(limit))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         1048576, ge=1024, le=1 << 30, description="Largest request body accepted (larger: 413)."
     )
+    max_batch_bytes: int = Field(
+        8388608,
+        ge=1024,
+        le=1 << 30,
+        description="Largest body of POST /api/jobs/batch (10,000 jobs of ~800 bytes; larger: 413).",
+    )
     exporter_max_bytes: int = Field(
         16777216, ge=65536, le=1 << 30, description="Largest exporter answer read (larger: a failed scrape)."
     )
@@ -206,6 +212,9 @@ class Settings(BaseSettings):
     )
     exporter_basic_auth_password_file: Path | None = Field(
         None, description="File holding that user's password (read at every scrape, like Prometheus)."
+    )
+    idempotency_key_hours: float = Field(
+        24.0, ge=24, le=24 * 365, description="Hours an Idempotency-Key of a job submission is remembered."
     )
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")

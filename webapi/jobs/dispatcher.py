@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -34,7 +35,7 @@ from webapi.jobs.states import JobStatus
 from webapi.jobs.tables import Job
 
 
-def job_summary(job: Job) -> dict[str, Any]:
+def job_summary(job: Job | dict[str, Any]) -> dict[str, Any]:
     return JobSummary.model_validate(job).model_dump(mode="json")
 
 
@@ -99,10 +100,13 @@ class JobDispatcher:
         await asyncio.to_thread(self._pacer.stop, 30)
         await asyncio.to_thread(self.engine.close)
 
-    def _created(self, jobs: list[Job]) -> None:
-        for job in jobs:
-            metrics.JOBS_SUBMITTED.labels(job.type).inc()
-            self.publish(job)
+    def _created(self, jobs: list[dict[str, Any]]) -> None:
+        """New jobs, as rows (`Intake`)."""
+        for type_name, count in Counter(job["type"] for job in jobs).items():
+            metrics.JOBS_SUBMITTED.labels(type_name).inc(count)
+        if self._events.has_subscribers:
+            for job in jobs:
+                self._events.publish_threadsafe("job", job_summary(job))
         self.wake()
 
     def _queue_changed(self) -> None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from webapi.core.api_time import ApiTime
 from webapi.core.dependencies import JobsDep, RuntimeDep
-from webapi.core.errors import ErrorResponse
+from webapi.core.errors import ApiError, ErrorResponse
 from webapi.core.runtime import Runtime
-from webapi.jobs import intake, service, store
+from webapi.jobs import batch, idempotency, intake, labels, service, store
+from webapi.jobs.batch import BatchCreate, BatchResult
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.schemas import (
     JobChange,
@@ -69,6 +70,10 @@ async def list_jobs(
     q: Annotated[str | None, Query(max_length=200, description="Part of the job's name.")] = None,
     created_after: ApiTime | None = None,
     created_before: ApiTime | None = None,
+    label: Annotated[
+        list[str],
+        Query(max_length=labels.MAX_LABELS, description="key=value: only jobs with this label (repeatable)."),
+    ] = [],  # noqa: B006 (FastAPI copies the default)
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     order: Annotated[
@@ -85,6 +90,7 @@ async def list_jobs(
         q=q,
         created_after=to_naive_utc(created_after) if created_after else None,
         created_before=to_naive_utc(created_before) if created_before else None,
+        labels=tuple(labels.parse_filters(label).items()),
     )
 
     def page(session: Session, _jobs: JobDispatcher) -> JobPage:
@@ -95,11 +101,50 @@ async def list_jobs(
     return _json(await _in_session(runtime, jobs, page))
 
 
-@router.post("/api/jobs", status_code=status.HTTP_201_CREATED, response_model=JobDetail, responses=_ERRORS)
-async def create_job(body: JobCreate, jobs: JobsDep) -> Response:
+_CREATED: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    200: {"description": f"{idempotency.HEADER} seen before: the job(s) it created then"},
+    410: {"model": ErrorResponse, "description": f"{idempotency.HEADER} seen before, its job since deleted"},
+    422: {"model": ErrorResponse},
+}
+
+
+def _replay_headers(accepted: intake.Accepted) -> dict[str, str]:
+    return {"Idempotent-Replayed": "true"} if accepted.replayed else {}
+
+
+@router.post("/api/jobs", status_code=status.HTTP_201_CREATED, response_model=JobDetail, responses=_CREATED)
+async def create_job(
+    body: JobCreate, request: Request, jobs: JobsDep, idempotency_key: idempotency.KeyHeader = None
+) -> Response:
+    claim = idempotency.claim(idempotency_key, request.headers, "POST /api/jobs", body)
     task, params = intake.prepare(jobs.registry, body)
-    job = JobDetail.model_validate(await jobs.intake.submit(task, params, body))
-    return _json(job, status.HTTP_201_CREATED, {"Location": f"/api/jobs/{job.id}"})
+    accepted = await jobs.intake.submit([intake.Spec(task, params, body)], claim)
+    if not accepted.jobs:
+        raise ApiError(410, f"The job created under this {idempotency.HEADER} has since been deleted")
+    job = JobDetail.model_validate(accepted.jobs[0])
+    code = status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
+    return _json(job, code, {"Location": f"/api/jobs/{job.id}", **_replay_headers(accepted)})
+
+
+@router.post(
+    "/api/jobs/batch", status_code=status.HTTP_201_CREATED, response_model=BatchResult, responses=_CREATED
+)
+async def create_batch(
+    body: BatchCreate,
+    request: Request,
+    runtime: RuntimeDep,
+    jobs: JobsDep,
+    idempotency_key: idempotency.KeyHeader = None,
+) -> Response:
+    """Up to 10,000 jobs in one transaction: all are created, or none (a 422 naming `body.jobs.N.…`)."""
+    claim = idempotency.claim(idempotency_key, request.headers, "POST /api/jobs/batch", body)
+    specs = await _in_session(runtime, jobs, lambda session, j: batch.specs(session, j.registry, body))
+    accepted = await jobs.intake.submit(specs, claim)
+    # One validation of the whole list (in pydantic-core), not one call per job.
+    result = BatchResult.model_validate({"items": accepted.jobs})
+    code = status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
+    return _json(result, code, _replay_headers(accepted))
 
 
 @router.get("/api/jobs/types", response_model=list[TaskTypeInfo])

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from webapi.core.api_time import ApiTime
+from webapi.jobs.labels import Labels
+from webapi.jobs.placement_spec import Placement
 from webapi.jobs.states import JobStatus
 
 
@@ -35,6 +37,8 @@ class JobCreate(BaseModel):
     max_retries: int = Field(
         1, ge=0, le=10, description="Automatic new attempts after failed/timed_out/lost."
     )
+    labels: Labels = Field(default_factory=dict)
+    placement: Placement | None = Field(None, description="Where the job may run (null: any node).")
 
 
 class JobChange(BaseModel):
@@ -64,10 +68,12 @@ class JobSummary(BaseModel):
     progress: float
     progress_message: str | None
     cancel_requested: bool
+    labels: dict[str, str]
 
 
 class JobDetail(JobSummary):
     parameters: dict[str, Any]
+    placement: dict[str, Any] | None
     result: Any | None
     error: str | None
     queue_position: int | None = Field(

@@ -66,6 +66,7 @@ class JobFilters:
     q: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 class Order(StrEnum):
@@ -140,6 +141,8 @@ def list_jobs(
         conditions.append(Job.created_at >= filters.created_after)
     if filters.created_before is not None:
         conditions.append(Job.created_at < filters.created_before)
+    # JSON path lookups, the same on SQLite (json_extract) and PostgreSQL (->>): bounded by the keys' rule.
+    conditions += [Job.labels[key].as_string() == value for key, value in filters.labels]
     only_status = filters == JobFilters(status=filters.status)
     if only_status:
         total = _kept_total(session, filters.status)
@@ -199,6 +202,12 @@ _INSERT_LOGS = insert(_LOGS)
 def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
     """Jobs built from whole rows, in no session: the dispatcher keeps them while they are active."""
     return [Job(**row._mapping) for row in rows]
+
+
+def job_rows(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    """The jobs with these ids that still exist, as column → value, in id order."""
+    rows = session.connection().execute(select(_JOBS).where(_JOBS.c.id.in_(ids)).order_by(_JOBS.c.id))
+    return [dict(row._mapping) for row in rows]
 
 
 def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:

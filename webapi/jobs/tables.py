@@ -1,4 +1,4 @@
-"""The `jobs` and `job_logs` tables."""
+"""The `jobs`, `job_logs`, `job_counts` and `idempotency_keys` tables."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     log_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # `{"nodes": [...], "labels": {...}}` (webapi.jobs.placement_spec) or null: any node.
+    placement: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_status_created", "status", "created_at", "id"),
@@ -68,3 +71,18 @@ class JobCount(Base):
 
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+IDEMPOTENCY_KEY_MAX = 128
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_MAX), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    job_ids: Mapped[list[int]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)

@@ -8,6 +8,7 @@ from prometheus_client import REGISTRY
 
 from tests.jobs.dispatch.conftest import ECHO, EchoParams, Harness
 from tests.support.processes import wait_until
+from webapi.jobs.intake import Spec
 from webapi.jobs.schemas import JobCreate
 
 
@@ -23,8 +24,8 @@ def test_a_submission_wakes_the_thread_its_changes_are_published_and_stop_closes
                 # The first step finds the room; from then on a submission wakes the thread itself.
                 await asyncio.to_thread(wait_until, lambda: dispatcher.job_counts() is not None, 10)
                 body = JobCreate(name="echo job", type="echo", parameters={"text": "x"})
-                job = await dispatcher.intake.submit(ECHO, EchoParams(text="x"), body)
-                key = f"{job.id}/1/0"
+                accepted = await dispatcher.intake.submit([Spec(ECHO, EchoParams(text="x"), body)])
+                key = f"{accepted.jobs[0]['id']}/1/0"
                 await asyncio.to_thread(wait_until, lambda: engine.submitted_keys() == [key], 10)
                 engine.finish(key, "done")
                 seen = []

@@ -144,9 +144,14 @@ def test_bound_beyond_loopback_every_api_call_but_health_needs_the_token(tmp_pat
             client.get("/api/cluster/nodes", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         )
         assert client.post("/api/monitoring/collect_metrics").status_code == 401
+        assert client.post("/api/jobs/batch", json={"jobs": []}).status_code == 401
         login = client.get("/api/cluster/health", params={"token": token})
         assert login.status_code == 200 and COOKIE in login.cookies
         assert client.get("/api/cluster/nodes").status_code == 200  # the cookie now rides along
+        batch = {"jobs": [{"name": "b", "type": "processing", "parameters": {"command": ["true"]}}]}
+        assert client.post("/api/jobs/batch", json=batch).status_code == 201
+        foreign = client.post("/api/jobs/batch", json=batch, headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403
         log = service.log.read_text()
         assert "the API token is required" in log
         assert token not in log  # neither printed nor in the access log of the `?token=` request

@@ -1,5 +1,6 @@
 """The dispatcher's chores besides jobs: the engine's node list, the job counts and their gauges, the
-purge of jobs past their retention, and the `dispycluster_jobs_total` series of each node."""
+purge of jobs past their retention (and of old idempotency keys), and the `dispycluster_jobs_total`
+series of each node."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from webapi.core.dispy_ports import DEFAULT_NODE_PORT
 from webapi.core.settings import Settings
-from webapi.jobs import metrics, store
+from webapi.jobs import idempotency, metrics, store
 from webapi.jobs.dispatch.engine_api import Engine, NodeAddress
 from webapi.jobs.registry import Registry
 from webapi.jobs.states import TERMINAL, JobStatus
@@ -81,7 +82,10 @@ class Housekeeping:
             return
         before = store.naive_utc_now() - timedelta(days=self._settings.job_retention_days)
         deleted = store.purge_finished(session, before, PURGE_BATCH)
-        if deleted:
+        keys = idempotency.purge(
+            session, store.naive_utc_now() - timedelta(hours=self._settings.idempotency_key_hours)
+        )
+        if deleted or keys:
             session.commit()
             log.info("deleted %d jobs finished before %s (DISPYCLUSTER_JOB_RETENTION_DAYS)", deleted, before)
         self._next_purge = now + (0.0 if deleted == PURGE_BATCH else PURGE_INTERVAL_S)

@@ -24,6 +24,20 @@ function detail(label, value) {
   return [el("dt", { text: label }), el("dd", {}, value)];
 }
 
+function labelText(labels) {
+  const pairs = Object.entries(labels ?? {}).map(([key, value]) => `${key}=${value}`);
+  return pairs.length ? pairs.join(", ") : "—";
+}
+
+// Where the job may run: its nodes and the labels they must carry, or any node.
+function placementText(placement) {
+  if (!placement || (!placement.nodes?.length && !Object.keys(placement.labels ?? {}).length)) return t("jobs.any_node");
+  const parts = [];
+  if (placement.nodes?.length) parts.push(placement.nodes.join(", "));
+  if (Object.keys(placement.labels ?? {}).length) parts.push(labelText(placement.labels));
+  return parts.join(" · ");
+}
+
 function render() {
   document.title = `${job.name} · DispyCluster`;
   setText("job-name", job.name);
@@ -40,6 +54,8 @@ function render() {
     ...detail(t("col.id"), String(job.id)),
     ...detail(t("col.type"), typeTitle(job.type)),
     ...detail(t("col.node"), job.node ?? "—"),
+    ...detail(t("col.labels"), el("span", { id: "job-labels", text: labelText(job.labels) })),
+    ...detail(t("jobs.placement"), el("span", { id: "job-placement", text: placementText(job.placement) })),
     ...detail(t("col.priority"), String(job.priority)),
     ...detail(t("jobs.attempts"), `${job.attempts ?? 0} / ${1 + (job.max_retries ?? 0)}`),
     ...detail(t("field.timeout_s"), job.timeout_s === null || job.timeout_s === undefined ? "—" : `${job.timeout_s} s`),

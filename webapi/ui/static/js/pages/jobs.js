@@ -10,8 +10,8 @@ import { typeTitle } from "../wording.js";
 
 const LIMIT = 20;
 const DEFAULT_TYPE = "processing";
-const DEFAULTS = { status: "", type: "", node: "", q: "", order: "desc", sort: "created", offset: "0", created_after: "" };
-const FILTERS = ["status", "type", "node", "q", "order", "sort"];
+const DEFAULTS = { status: "", type: "", node: "", q: "", label: "", order: "desc", sort: "created", offset: "0", created_after: "" };
+const FILTERS = ["status", "type", "node", "q", "label", "order", "sort"];
 // The first click on a column sorts it this way (names A→Z; numbers and times largest/newest first).
 const FIRST_ASCENDING = new Set(["name", "type", "status", "node"]);
 const filters = byId("filters");
@@ -42,6 +42,14 @@ function progressCell(job) {
   );
 }
 
+// Each label is a button that filters the list by it.
+function labelsCell(job) {
+  const chips = Object.entries(job.labels ?? {}).map(([key, value]) =>
+    el("button", { type: "button", className: "label-chip", dataset: { label: `${key}=${value}` }, title: t("jobs.filter_by_label"), text: `${key}=${value}` }),
+  );
+  return el("td", { className: "job-labels" }, ...(chips.length ? chips : ["—"]));
+}
+
 function row(job) {
   return el(
     "tr",
@@ -53,6 +61,7 @@ function row(job) {
     progressCell(job),
     el("td", { className: "job-duration", text: jobRunTime(job) }),
     el("td", { text: job.node ?? "—" }),
+    labelsCell(job),
     el("td", { text: job.priority }),
     el("td", {}, timeEl(job.created_at)),
   );
@@ -86,7 +95,7 @@ async function loadJobs() {
     rows.set(String(job.id), { tr, job });
     return tr;
   });
-  replaceChildren(byId("jobs"), body.length ? body : [el("tr", {}, el("td", { colspan: 9, className: "muted", text: t("jobs.none") }))]);
+  replaceChildren(byId("jobs"), body.length ? body : [el("tr", {}, el("td", { colspan: 10, className: "muted", text: t("jobs.none") }))]);
   const first = page.total ? state.offset + 1 : 0;
   setText("page-info", t("pager.info", { first, last: state.offset + page.items.length, total: page.total }));
   byId("page-prev").disabled = state.offset === 0;
@@ -235,6 +244,14 @@ filters.addEventListener("change", () => {
   recount();
 });
 filters.addEventListener("submit", (event) => event.preventDefault());
+byId("jobs").addEventListener("click", (event) => {
+  const chip = event.target.closest(".label-chip");
+  if (!chip) return;
+  filters.elements.label.value = chip.dataset.label;
+  state.offset = 0;
+  reload();
+  recount();
+});
 byId("filter-q").addEventListener("input", () => {
   state.offset = 0;
   reload();

@@ -1,0 +1,130 @@
+"""Batches: accepting 10,000 jobs in one request against single POSTs, and 1,000 trivial jobs submitted
+as one batch run end to end against raw dispy. Everything on loopback, in one run, on this machine.
+
+1. POST /api/jobs/batch of 10,000 jobs (no node, so they queue) against POST /api/jobs of one job from
+   8 keep-alive client threads for 2 s, in alternating rounds on one service. Goals: batch p50 <= 1 s,
+   and a job rate >= 10x the single POSTs'. The service's CPU time per batch (its
+   `process_cpu_seconds_total`) is printed too: on a shared host it says what the wall time would be
+   with the CPU to itself.
+2. 1,000 trivial jobs (`processing` of `true`) as one batch until all succeeded, against raw dispy (the
+   same function through a JobCluster) with its own dispynode, in alternating rounds as `bench jobs` does.
+   Goal: throughput >= 0.95x raw dispy.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.bench_jobs import (
+    TRIVIAL,
+    _succeeded,
+    _verdict,
+    load,
+    raw_throughput,
+    service,
+    side_by_side,
+)
+from tests.support.processes import wait_until
+
+BATCH = 10_000
+ACCEPT_ROUNDS = 5
+E2E_JOBS = 1000
+E2E_ROUNDS = 3
+
+
+def _jobs(count: int) -> list[dict[str, object]]:
+    return [{"name": f"bench {i}", "type": "processing", "parameters": TRIVIAL} for i in range(count)]
+
+
+def post_batch(client: httpx.Client, jobs: list[dict[str, object]]) -> float:
+    """Seconds from sending the batch to its 201 (the body encoded beforehand, as a client would)."""
+    body = httpx.Request("POST", "/", json={"jobs": jobs}).content
+    started = time.perf_counter()
+    response = client.post("/api/jobs/batch", content=body, headers={"Content-Type": "application/json"})
+    elapsed = time.perf_counter() - started
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /api/jobs/batch answered {response.status_code}: {response.text[:300]}")
+    assert len(response.json()["items"]) == len(jobs)
+    return elapsed
+
+
+def service_cpu(client: httpx.Client) -> float:
+    """The service process's CPU seconds so far, from its own /metrics."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("process_cpu_seconds_total "):
+            return float(line.split()[1])
+    raise RuntimeError("no process_cpu_seconds_total in /metrics")
+
+
+def acceptance(tmp: Path) -> None:
+    jobs = _jobs(BATCH)
+    single = {"name": "b", "type": "processing", "parameters": TRIVIAL}
+    batch_times, batch_cpu, single_rates = [], [], []
+    with (
+        service(tmp, "accept", None) as base,
+        httpx.Client(base_url=base, timeout=60, trust_env=False) as client,
+    ):
+        post_batch(client, jobs[:100])  # warm-up
+        for _ in range(ACCEPT_ROUNDS):
+            before = service_cpu(client)
+            batch_times.append(post_batch(client, jobs))
+            batch_cpu.append(service_cpu(client) - before)
+            single_rates.append(load(base, "POST", "/api/jobs", single))
+    p50 = statistics.median(batch_times)
+    batch_rate, single_rate = BATCH / p50, statistics.mean(single_rates)
+    print(
+        f"POST /api/jobs/batch of {BATCH:,} jobs, {ACCEPT_ROUNDS} rounds alternating with single POSTs "
+        f"({os.cpu_count()} CPUs): " + " / ".join(f"{t:.2f}" for t in batch_times) + " s\n"
+        f"  p50 {p50:.2f} s (goal <= 1 s: {_verdict(p50 <= 1)}), {batch_rate:,.0f} jobs/s; single POSTs "
+        f"{single_rate:,.0f} jobs/s ({min(single_rates):.0f}-{max(single_rates):.0f}); ratio "
+        f"{batch_rate / single_rate:.1f} (goal >= 10: {_verdict(batch_rate / single_rate >= 10)})\n"
+        f"  service CPU per batch: " + " / ".join(f"{t:.2f}" for t in batch_cpu) + f" s, p50 "
+        f"{statistics.median(batch_cpu):.2f} s"
+    )
+
+
+def batch_throughput(client: httpx.Client) -> float:
+    """Jobs/s for E2E_JOBS jobs sent as one batch until all succeeded (completion polled every 0.1 s,
+    as `bench jobs` does: at most 0.1 s against the service)."""
+    before = _succeeded(client)
+    started = time.perf_counter()
+    post_batch(client, _jobs(E2E_JOBS))
+    wait_until(lambda: _succeeded(client) >= before + E2E_JOBS, timeout=300, interval=0.1)
+    elapsed = time.perf_counter() - started
+    failed = client.get("/api/jobs", params={"status": "failed", "limit": 1}).json()["total"]
+    assert failed == 0, f"{failed} bench jobs failed"
+    return E2E_JOBS / elapsed
+
+
+def end_to_end(tmp: Path) -> None:
+    with side_by_side(tmp) as (cluster, args, _base, client):
+        post_batch(client, _jobs(10))  # warm-up: the node's setup
+        wait_until(lambda: _succeeded(client) >= 10, timeout=60, interval=0.1)
+        raw_rates, api_rates = [], []
+        for _ in range(E2E_ROUNDS):
+            raw_rates.append(raw_throughput(cluster, args))
+            api_rates.append(batch_throughput(client))
+    print(f"{E2E_JOBS} trivial jobs as one batch per round, {E2E_ROUNDS} rounds, 1 local dispynode each:")
+    for index, (raw, api) in enumerate(zip(raw_rates, api_rates, strict=True), 1):
+        print(f"  round {index}: raw dispy {raw:6.1f} jobs/s, batch {api:6.1f} jobs/s, ratio {api / raw:.2f}")
+    ratio = sum(1 / raw for raw in raw_rates) / sum(1 / api for api in api_rates)
+    print(f"  throughput ratio over the rounds {ratio:.2f} (goal >= 0.95: {_verdict(ratio >= 0.95)})")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        try:
+            acceptance(tmp)
+            end_to_end(tmp)
+        except Exception:
+            for log in sorted(tmp.glob("*.log")):
+                print(f"--- {log.name} (tail)\n{log.read_text(errors='replace')[-1500:]}", file=sys.stderr)
+            raise
