@@ -17,6 +17,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from webapi import __version__
+from webapi.access import wiring as access_wiring
+from webapi.access.policy import RoutePolicy
+from webapi.access.service import TokenDirectory
+from webapi.audit import wiring as audit_wiring
+from webapi.audit.service import AuditLog
 from webapi.auth import AccessMiddleware, TokenError, Tokens, token_path
 from webapi.db import migrate
 from webapi.errors import ErrorResponse, install_error_handlers
@@ -33,10 +38,15 @@ from webapi.wheelhouse import router as wheelhouse
 from webapi.wiring import install as install_monitoring
 
 
-def _install_middleware(app: FastAPI, settings: Settings, tokens: Tokens) -> None:
-    """Outermost last: security headers on every answer, then metrics, CORS, access, request limits."""
+def _install_middleware(
+    app: FastAPI, settings: Settings, tokens: Tokens, directory: TokenDirectory, audit: AuditLog
+) -> None:
+    """Outermost last: security headers on every answer, then metrics, CORS, the audit trail, access,
+    request limits."""
+    policy = RoutePolicy()
     app.add_middleware(RequestGuardMiddleware, max_body=settings.max_request_bytes)
-    app.add_middleware(AccessMiddleware, tokens=tokens)
+    app.add_middleware(AccessMiddleware, tokens=tokens, directory=directory, policy=policy)
+    audit_wiring.install_middleware(app, audit, policy)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -105,7 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     jobs_wiring.install(app, runtime)
     install_monitoring(app, runtime)
     app.include_router(ws.router)
+    directory = access_wiring.install(app, runtime, tokens)
+    audit = audit_wiring.install(app, runtime)
     install_ui(app)
     wheelhouse.install(app, runtime.settings.data_dir)
-    _install_middleware(app, settings, tokens)
+    access_wiring.check_declared(app)
+    _install_middleware(app, settings, tokens, directory, audit)
     return app

@@ -1,9 +1,13 @@
-"""Who may use the API: a token unless the request is from this machine only, and no cross-site mutations.
+"""Who may use the API: a token of the right role unless the request is from this machine only, and no
+cross-site mutations.
 
-Protected: every `/api/...` path except `/api/health`, and the live feed `/ws`. No token is needed only
-when `webapi.exposure` says the request is local (loopback listener, loopback peer and `Host`, no proxy)
-and no token is configured; anything else needs `Authorization: Bearer <token>`, or the login cookie set
-by any request carrying a valid `?token=` (the Jupyter way). `/metrics` stays open.
+Each route needs a role or nothing (`webapi.access.policy`, the one table); a path it does not know
+needs a viewer under `/api/` and at `/ws`. The caller is the service token (`DISPYCLUSTER_API_TOKEN`
+or the generated `api_token` file: admin), a named token (`webapi.access.service`: its own role), or,
+when `webapi.exposure` says the request is local (loopback listener, loopback peer and `Host`, no
+proxy) and no service token is configured, the local operator (admin). A token comes as
+`Authorization: Bearer <token>`, or as the login cookie set by any request carrying a valid `?token=`
+(the Jupyter way). No valid token where one is needed: 401; a role too low: 403 naming the role needed.
 
 In both modes every mutation (a method other than GET/HEAD/OPTIONS) and every `/ws` handshake from a
 browser must come from the service's own origin or a configured CORS origin, unless it carries the
@@ -20,12 +24,24 @@ import os
 import secrets
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import unquote_plus
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webapi.access.policy import RoutePolicy
+from webapi.access.roles import (
+    ANONYMOUS_CALLER,
+    INVALID_CALLER,
+    LOCAL_CALLER,
+    SERVICE_CALLER,
+    Caller,
+    Role,
+)
+from webapi.access.service import TokenDirectory
 from webapi.errors import error_response
 from webapi.exposure import Exposure
 from webapi.private_files import private_dir, write_private
@@ -33,9 +49,8 @@ from webapi.settings import MIN_TOKEN_LENGTH, Settings
 
 COOKIE = "dispycluster_token"
 TOKEN_FILE = "api_token"
-OPEN_PATHS = frozenset({"/api/health"})
-# The live feed carries the same data as the API.
-PROTECTED_PATHS = frozenset({"/ws"})
+# Where the audit trail and the routes find who sent the request (a `webapi.access.roles.Caller`).
+CALLER_KEY = "dispycluster.caller"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -86,10 +101,6 @@ class Tokens:
         return self._token
 
 
-def is_protected(path: str) -> bool:
-    return (path.startswith("/api/") and path not in OPEN_PATHS) or path in PROTECTED_PATHS
-
-
 def _pop_token(query: bytes) -> tuple[str | None, bytes]:
     """The `token` parameter's value and the query string without it."""
     found: str | None = None
@@ -107,39 +118,65 @@ def _header_values(scope: Scope, names: Iterable[bytes]) -> dict[bytes, str]:
     return {name: value.decode("latin-1") for name, value in scope["headers"] if name in wanted}
 
 
-class AccessMiddleware:
-    """Pure ASGI: token (unless local), same-origin mutations and `/ws`, and the `?token=` login."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    caller: Caller
+    by_bearer: bool = False  # a valid token in the `Authorization` header, which no browser adds by itself
+    login_cookie: str | None = None  # the cookie a valid `?token=` link sets
 
-    def __init__(self, app: ASGIApp, tokens: Tokens, exposure: Exposure | None = None) -> None:
+
+class AccessMiddleware:
+    """Pure ASGI: who the caller is, same-origin mutations and `/ws`, the role each route needs
+    (`webapi.access.policy`), and the `?token=` login. The caller goes on to the app and the audit trail
+    in `scope[CALLER_KEY]`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        tokens: Tokens,
+        directory: TokenDirectory,
+        policy: RoutePolicy,
+        exposure: Exposure | None = None,
+    ) -> None:
         self.app = app
         self.settings = tokens.settings
         self.token = tokens.get
+        self.directory = directory
+        self.policy = policy
         self.exposure = exposure or Exposure(on_decided=_announce)
         # A configured token is required on loopback too (the operator asked for one).
         self.token_always = self.settings.api_token is not None
         self.origins = frozenset(origin.rstrip("/") for origin in self.settings.cors_origins if origin != "*")
 
-    def _valid(self, candidate: str | None) -> bool:
+    def _service_token(self, candidate: str | None) -> bool:
         return candidate is not None and hmac.compare_digest(candidate.encode(), self.token().encode())
 
     def _cookie_value(self) -> str:
         return hashlib.sha256(self.token().encode()).hexdigest()
 
-    def _bearer(self, headers: dict[bytes, str]) -> bool:
-        scheme, _, credentials = headers.get(b"authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and self._valid(credentials.strip())
-
-    def _authenticated(self, scope: Scope) -> bool:
+    async def _identify(self, scope: Scope, login: str | None) -> Identity:
         headers = _header_values(scope, (b"authorization", b"cookie"))
-        if self._bearer(headers):
-            return True
-        try:
-            morsel = SimpleCookie(headers.get(b"cookie", "")).get(COOKIE)
-        except CookieError:
-            return False
-        return morsel is not None and hmac.compare_digest(
-            morsel.value.encode(), self._cookie_value().encode()
-        )
+        if login is not None:
+            if self._service_token(login):
+                return Identity(SERVICE_CALLER, login_cookie=self._cookie_value())
+            caller = await self.directory.find(login, None)
+            if caller is not None:
+                return Identity(caller, login_cookie=self.directory.cookie_for(login))
+        scheme, _, credentials = headers.get(b"authorization", "").partition(" ")
+        bearer = credentials.strip() if scheme.lower() == "bearer" else None
+        cookie = _login_cookie(headers.get(b"cookie"))
+        if self._service_token(bearer):
+            return Identity(SERVICE_CALLER, by_bearer=True)
+        if cookie is not None and hmac.compare_digest(cookie.encode(), self._cookie_value().encode()):
+            return Identity(SERVICE_CALLER)
+        presented = login is not None or b"authorization" in headers or cookie is not None
+        if bearer is not None and (caller := await self.directory.find(bearer, None)) is not None:
+            return Identity(caller, by_bearer=True)
+        if cookie is not None and (caller := await self.directory.find(None, cookie)) is not None:
+            return Identity(caller)
+        if not self.token_always and self.exposure.local_only(scope):
+            return Identity(LOCAL_CALLER)
+        return Identity(INVALID_CALLER if presented else ANONYMOUS_CALLER)
 
     def _origin_allowed(self, scope: Scope) -> bool:
         headers = _header_values(scope, (b"origin", b"host"))
@@ -158,38 +195,44 @@ class AccessMiddleware:
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        login = False
+        method = "WS" if kind == "websocket" else scope["method"]
         try:
+            login = None
             if b"token=" in scope.get("query_string", b""):
-                candidate, scope["query_string"] = _pop_token(scope["query_string"])
-                login = self._valid(candidate)
-            mutating = kind == "websocket" or scope["method"] not in SAFE_METHODS
-            # A page elsewhere can ride on what the browser adds by itself (the cookie, a loopback
-            # address), never on a bearer token it would have to know: such a request passes.
-            if (
-                mutating
-                and not self._origin_allowed(scope)
-                and not self._bearer(_header_values(scope, (b"authorization",)))
-            ):
-                await self._refuse(scope, receive, send, 403, _cross_origin_message(self.settings))
-                return
-            if (
-                is_protected(scope["path"])
-                and not login
-                and (self.token_always or not self.exposure.local_only(scope))
-                and not self._authenticated(scope)
-            ):
+                login, scope["query_string"] = _pop_token(scope["query_string"])
+            identity = await self._identify(scope, login)
+        except TokenError as error:
+            await self._refuse(scope, receive, send, 503, f"The API is unavailable: {error}")
+            return
+        except SQLAlchemyError:
+            await self._refuse(scope, receive, send, 503, "The API is unavailable: cannot read the tokens")
+            return
+        caller = identity.caller
+        scope[CALLER_KEY] = caller
+        # A page elsewhere can ride on what the browser adds by itself (the cookie, a loopback
+        # address), never on a bearer token it would have to know: such a request passes.
+        mutating = method == "WS" or method not in SAFE_METHODS
+        if mutating and not identity.by_bearer and not self._origin_allowed(scope):
+            await self._refuse(scope, receive, send, 403, _cross_origin_message(self.settings))
+            return
+        need = self.policy.resolve(method, scope["path"]).need
+        if isinstance(need, Role):  # else a public route
+            if caller.role is None:
                 await self._refuse(
                     scope, receive, send, 401, _LOGIN_MESSAGE, headers={"WWW-Authenticate": "Bearer"}
                 )
                 return
-        except TokenError as error:
-            await self._refuse(scope, receive, send, 503, f"The API is unavailable: {error}")
-            return
-        if not login or kind != "http":
+            if not caller.may(need):
+                message = _role_message(method, scope["path"], need, caller)
+                await self._refuse(scope, receive, send, 403, message)
+                return
+        await self._pass(scope, receive, send, identity)
+
+    async def _pass(self, scope: Scope, receive: Receive, send: Send, identity: Identity) -> None:
+        if identity.login_cookie is None or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookie = f"{COOKIE}={self._cookie_value()}; Path=/; HttpOnly; SameSite=Strict"
+        cookie = f"{COOKIE}={identity.login_cookie}; Path=/; HttpOnly; SameSite=Strict"
 
         async def set_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -212,6 +255,24 @@ class AccessMiddleware:
             await send({"type": "websocket.close", "code": 1008})
             return
         await error_response(status, message, headers=headers)(scope, receive, send)
+
+
+def _login_cookie(header: str | None) -> str | None:
+    if not header:
+        return None
+    try:
+        morsel = SimpleCookie(header).get(COOKIE)
+    except CookieError:
+        return None
+    return morsel.value if morsel is not None else None
+
+
+def _role_message(method: str, path: str, need: Role, caller: Caller) -> str:
+    return (
+        f"Forbidden: {method} {path} needs the {need.value} role; the token {caller.name!r} has the "
+        f"{caller.role.value if caller.role else 'no'} role (an admin can give a token of the right role: "
+        "dispycluster token create --name NAME --role ROLE)"
+    )
 
 
 _LOGIN_MESSAGE = (

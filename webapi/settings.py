@@ -167,6 +167,9 @@ class Settings(BaseSettings):
         30.0, gt=0, le=3650, description="Days a finished job (with its logs) is kept before it is deleted."
     )
     job_output_limit: int = Field(65536, ge=1024, description="Bytes of stdout/stderr kept per command.")
+    audit_retention_days: float = Field(
+        365.0, gt=0, le=3650, description="Days an audit entry (one mutation request) is kept."
+    )
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")
     @classmethod

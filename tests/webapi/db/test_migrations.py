@@ -7,12 +7,12 @@ from webapi.db import migrate
 from webapi.db.engine import make_engine
 
 
-def test_history_is_one_line_ending_at_the_jobs_revision(tmp_path):
+def test_history_is_one_line_ending_at_the_access_revision(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'chain.db'}")
     script = ScriptDirectory.from_config(migrate.alembic_config(engine))
-    assert script.get_heads() == ["0003_jobs"]
+    assert script.get_heads() == ["0006_access"]
     chain = [rev.revision for rev in script.walk_revisions()]
-    assert chain == ["0003_jobs", "0002_monitoring", "0001_base"]
+    assert chain == ["0006_access", "0003_jobs", "0002_monitoring", "0001_base"]
     engine.dispose()
 
 

@@ -1,0 +1,65 @@
+"""`dispycluster token create|list|revoke`: named tokens in the service's own database.
+
+The commands read the settings as the service does (environment and `.env`), so they reach the same
+database, SQLite or PostgreSQL, and may run while the service runs: it sees a change within a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from webapi.access import service
+from webapi.access.roles import Role
+from webapi.db import migrate
+from webapi.db.engine import make_engine, make_session_factory
+from webapi.errors import ApiError
+from webapi.jobs.store import naive_utc_now
+from webapi.settings import load_settings
+
+
+def _moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") + "Z" if value else "-"
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        migrate.upgrade(engine)
+        with make_session_factory(engine)() as session:
+            if args.action == "create":
+                expires = service.parse_expiry(args.expires, naive_utc_now()) if args.expires else None
+                created = service.create_token(session, args.name, Role(args.role), expires)
+                print(created.secret)
+                print(
+                    f"token {args.name!r} ({args.role}) created; this is the only time it is shown",
+                    file=sys.stderr,
+                )
+            elif args.action == "list":
+                rows = [("NAME", "ROLE", "CREATED", "EXPIRES", "LAST USED")]
+                rows += [
+                    (
+                        row.name,
+                        row.role,
+                        _moment(row.created_at),
+                        _moment(row.expires_at),
+                        _moment(row.last_used_at),
+                    )
+                    for row in service.list_tokens(session)
+                ]
+                widths = [max(len(row[column]) for row in rows) for column in range(5)]
+                for row in rows:
+                    print(
+                        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                    )
+            else:
+                service.revoke_token(session, args.name)
+                print(f"token {args.name!r} revoked", file=sys.stderr)
+    except (ApiError, ValueError) as error:
+        print(f"dispycluster token {args.action}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
