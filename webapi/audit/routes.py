@@ -34,7 +34,10 @@ def audit(
     *,
     since: Annotated[ApiTime | None, Query(description="From this time (ISO 8601; naive means UTC).")] = None,
     until: Annotated[ApiTime | None, Query(description="Before this time.")] = None,
-    token: Annotated[str | None, Query(min_length=1, max_length=64, description="A token's name.")] = None,
+    # Not `token`: that query parameter is the login link's, removed before any route sees it.
+    token_name: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="A token's name.")
+    ] = None,
     method: Annotated[str | None, Query(pattern=r"^[A-Z]{1,16}$", description="POST, PUT, DELETE…")] = None,
     path: Annotated[
         str | None, Query(min_length=1, max_length=1000, description="Paths starting with this.")
@@ -51,7 +54,7 @@ def audit(
     filters = service.AuditFilters(
         since=to_naive_utc(since) if since else None,
         until=to_naive_utc(until) if until else None,
-        token_name=token,
+        token_name=token_name,
         method=method,
         path_prefix=path,
         status_from=status_from,

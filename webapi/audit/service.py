@@ -151,7 +151,7 @@ class AuditLog:
         if self._pending:
             await asyncio.to_thread(self._write_pending)
 
-    def _purge(self) -> None:
+    def purge_expired(self) -> None:
         with self._sessions() as session:
             removed = purge(session, naive_utc_now() - self._retention)
         if removed:
@@ -165,7 +165,7 @@ class AuditLog:
             try:
                 await self.flush()
                 if time.monotonic() >= self._next_purge:
-                    await asyncio.to_thread(self._purge)
+                    await asyncio.to_thread(self.purge_expired)
                     self._next_purge = time.monotonic() + PURGE_INTERVAL_S
             except SQLAlchemyError as error:
                 log.warning("audit: cannot write to the database yet: %s", error)

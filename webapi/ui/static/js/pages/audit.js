@@ -5,7 +5,7 @@ import { t, tOr } from "../i18n.js";
 import { fillForm, readState, writeState } from "../urlstate.js";
 
 const LIMIT = 50;
-const FILTERS = ["token", "method", "path", "outcome", "since", "until"];
+const FILTERS = ["token_name", "method", "path", "outcome", "since", "until"];
 const DEFAULTS = { ...Object.fromEntries(FILTERS.map((name) => [name, ""])), offset: "0" };
 const filters = byId("filters");
 const state = { offset: 0 };
@@ -69,7 +69,7 @@ filters.addEventListener("change", () => {
   state.offset = 0;
   reload();
 });
-for (const name of ["token", "path"]) {
+for (const name of ["token_name", "path"]) {
   filters.elements[name].addEventListener("input", () => {
     state.offset = 0;
     reload();
