@@ -2,6 +2,7 @@
 import { api, ApiError, query, reportError, showBanner } from "../api.js";
 import { byId, coalesce, el, replaceChildren, setText, timeEl } from "../dom.js";
 import { t, tOr } from "../i18n.js";
+import { onReconnect, startLive } from "../live.js";
 import { fillForm, readState, writeState } from "../urlstate.js";
 
 const LIMIT = 50;
@@ -83,4 +84,6 @@ byId("page-next").addEventListener("click", () => {
   state.offset += LIMIT;
   load().catch(reportError);
 });
+onReconnect(() => load().catch(reportError));
 load().catch(reportError);
+startLive();
