@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 
 from tests.security.conftest import TOKEN
 from tests.support.processes import free_port
-from tests.support.tokens import ROLES, create_token, role_tokens, token_cli
+from tests.support.tokens import ROLES, create_token, role_tokens, service_database, token_cli
 from tests.webapi.conftest import Service, run_service
 from webapi.access.policy import ROUTE_ROLES, RoutePolicy, UndeclaredRoutesError, route_keys, undeclared
 from webapi.access.roles import PUBLIC, Role
@@ -48,6 +48,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
 @pytest.fixture(scope="module")
 def tokens(exposed: Service) -> dict[str, str]:
     return role_tokens(exposed.data_dir, "matrix")
+
+
+@pytest.fixture(scope="module")
+def exposed_db(exposed: Service) -> dict[str, str]:
+    """For `dispycluster token` run from a test on the module's service."""
+    return service_database()
 
 
 def _wait_for(probe, what: str, seconds: float = 15.0):
@@ -163,30 +169,36 @@ def test_a_login_link_with_a_named_token_sets_a_cookie_of_that_role(
         assert client.get("/api/whoami", headers=forged).status_code == 401
 
 
-def test_tokens_made_and_revoked_beside_the_running_service(exposed: Service) -> None:
-    token = create_token(exposed.data_dir, "short-lived", "operator")
+def test_tokens_made_and_revoked_beside_the_running_service(
+    exposed: Service, exposed_db: dict[str, str]
+) -> None:
+    token = create_token(exposed.data_dir, "short-lived", "operator", env=exposed_db)
     assert len(token) >= 43 and token.startswith("dc_")
     with exposed.client(headers={"Authorization": f"Bearer {token}"}) as client:
         _wait_for(lambda: client.get("/api/whoami").status_code == 200, "the new token works")
-        listed = token_cli(exposed.data_dir, "list")
+        listed = token_cli(exposed.data_dir, "list", env=exposed_db)
         assert "short-lived" in listed.stdout and "operator" in listed.stdout and token not in listed.stdout
-        again = token_cli(exposed.data_dir, "create", "--name", "short-lived", "--role", "viewer")
+        again = token_cli(
+            exposed.data_dir, "create", "--name", "short-lived", "--role", "viewer", env=exposed_db
+        )
         assert again.returncode == 1 and "exists already" in again.stderr
-        assert token_cli(exposed.data_dir, "revoke", "short-lived").returncode == 0
+        assert token_cli(exposed.data_dir, "revoke", "short-lived", env=exposed_db).returncode == 0
         _wait_for(lambda: client.get("/api/whoami").status_code == 401, "the revoked token stops working")
-    assert "short-lived" not in token_cli(exposed.data_dir, "list").stdout
+    assert "short-lived" not in token_cli(exposed.data_dir, "list", env=exposed_db).stdout
 
 
-def test_bad_cli_input_is_refused_in_words(exposed: Service) -> None:
+def test_bad_cli_input_is_refused_in_words(exposed: Service, exposed_db: dict[str, str]) -> None:
     for args, message in (
         (("create", "--name", "(service token)", "--role", "admin"), "A token name is"),
         (("create", "--name", "x", "--role", "admin", "--expires", "soon"), "neither a duration"),
         (("create", "--name", "x", "--role", "admin", "--expires", "2001-01-01"), "in the past"),
         (("revoke", "nobody"), "No token named"),
     ):
-        done = token_cli(exposed.data_dir, *args)
+        done = token_cli(exposed.data_dir, *args, env=exposed_db)
         assert done.returncode == 1 and message in done.stderr, (args, done.stderr)
-    assert token_cli(exposed.data_dir, "create", "--name", "x", "--role", "root").returncode == 2
+    assert (
+        token_cli(exposed.data_dir, "create", "--name", "x", "--role", "root", env=exposed_db).returncode == 2
+    )
 
 
 def test_tokens_through_the_api_expire_and_show_their_last_use(exposed: Service) -> None:
