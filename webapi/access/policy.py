@@ -107,12 +107,13 @@ def undeclared(app: FastAPI, table: dict[str, Need] = ROUTE_ROLES) -> list[str]:
     return [key for key in route_keys(app) if key not in table]
 
 
-def _strictest(needs: Iterable[Need]) -> Need | None:
+def _strictest(needs: Iterable[Need], default: Need) -> Need:
+    """The strictest of `needs`; `default` when there are none."""
     found: Need | None = None
     for need in needs:
         if not isinstance(found, Role) or (isinstance(need, Role) and need.rank > found.rank):
             found = need
-    return found
+    return default if found is None else found
 
 
 @dataclass(frozen=True)
@@ -144,20 +145,26 @@ class RoutePolicy:
                 self._patterns.append(_Pattern(method, regex, need))
             else:
                 self._plain[(method, path)] = need
+        # A plain path that a template matches too needs the strictest of both: folded in here, so that
+        # a plain path (the busiest, /api/health among them) is one dictionary lookup.
+        for (method, path), need in self._plain.items():
+            self._plain[(method, path)] = _strictest([need, *self._pattern_needs(method, path)[0]], need)
 
-    def resolve(self, method: str, path: str) -> Resolution:
-        method = "GET" if method in ("HEAD", "OPTIONS") else method
+    def _pattern_needs(self, method: str, path: str) -> tuple[list[Need], dict[str, str]]:
         needs: list[Need] = []
         params: dict[str, str] = {}
-        plain = self._plain.get((method, path))
-        if plain is not None:
-            needs.append(plain)
         for pattern in self._patterns:
             if pattern.method in (method, "*") and (match := pattern.regex.match(path)):
                 needs.append(pattern.need)
                 if pattern.method != "*":
                     params = params or match.groupdict()
-        need = _strictest(needs)
-        if need is None:
-            need = Role.VIEWER if path.startswith(PROTECTED_PREFIXES) else PUBLIC
-        return Resolution(need, params)
+        return needs, params
+
+    def resolve(self, method: str, path: str) -> Resolution:
+        method = "GET" if method in ("HEAD", "OPTIONS") else method
+        plain = self._plain.get((method, path))
+        if plain is not None:
+            return Resolution(plain)
+        needs, params = self._pattern_needs(method, path)
+        unknown: Need = Role.VIEWER if path.startswith(PROTECTED_PREFIXES) else PUBLIC
+        return Resolution(_strictest(needs, unknown), params)
