@@ -125,6 +125,11 @@ class Identity:
     login_cookie: str | None = None  # the cookie a valid `?token=` link sets
 
 
+_LOCAL = Identity(LOCAL_CALLER)
+_ANONYMOUS = Identity(ANONYMOUS_CALLER)
+_INVALID = Identity(INVALID_CALLER)
+
+
 class AccessMiddleware:
     """Pure ASGI: who the caller is, same-origin mutations and `/ws`, the role each route needs
     (`webapi.access.policy`), and the `?token=` login. The caller goes on to the app and the audit trail
@@ -154,8 +159,13 @@ class AccessMiddleware:
     def _cookie_value(self) -> str:
         return hashlib.sha256(self.token().encode()).hexdigest()
 
-    async def _identify(self, scope: Scope, login: str | None) -> Identity:
-        headers = _header_values(scope, (b"authorization", b"cookie"))
+    def _unnamed(self, scope: Scope, presented: bool) -> Identity:
+        """No valid token: the local operator in loopback mode, else nobody."""
+        if not self.token_always and self.exposure.local_only(scope):
+            return _LOCAL
+        return _INVALID if presented else _ANONYMOUS
+
+    async def _identify(self, scope: Scope, login: str | None, headers: dict[bytes, str]) -> Identity:
         if login is not None:
             if self._service_token(login):
                 return Identity(SERVICE_CALLER, login_cookie=self._cookie_value())
@@ -169,14 +179,13 @@ class AccessMiddleware:
             return Identity(SERVICE_CALLER, by_bearer=True)
         if cookie is not None and hmac.compare_digest(cookie.encode(), self._cookie_value().encode()):
             return Identity(SERVICE_CALLER)
-        presented = login is not None or b"authorization" in headers or cookie is not None
         if bearer is not None and (caller := await self.directory.find(bearer, None)) is not None:
             return Identity(caller, by_bearer=True)
         if cookie is not None and (caller := await self.directory.find(None, cookie)) is not None:
             return Identity(caller)
-        if not self.token_always and self.exposure.local_only(scope):
-            return Identity(LOCAL_CALLER)
-        return Identity(INVALID_CALLER if presented else ANONYMOUS_CALLER)
+        return self._unnamed(
+            scope, presented=login is not None or b"authorization" in headers or cookie is not None
+        )
 
     def _origin_allowed(self, scope: Scope) -> bool:
         headers = _header_values(scope, (b"origin", b"host"))
@@ -190,46 +199,54 @@ class AccessMiddleware:
         host = headers.get(b"host", "")
         return bool(separator and host) and netloc.lower() == host.lower()
 
+    def _refusal(self, scope: Scope, method: str, identity: Identity) -> tuple[int, str] | None:
+        """Why the request may not go on (status and message), or None."""
+        # A page elsewhere can ride on what the browser adds by itself (the cookie, a loopback
+        # address), never on a bearer token it would have to know: such a request passes.
+        mutating = method == "WS" or method not in SAFE_METHODS
+        if mutating and not identity.by_bearer and not self._origin_allowed(scope):
+            return 403, _cross_origin_message(self.settings)
+        need = self.policy.resolve(method, scope["path"]).need
+        if not isinstance(need, Role):  # a public route
+            return None
+        caller = identity.caller
+        if caller.role is None:
+            return 401, _LOGIN_MESSAGE
+        if not caller.may(need):
+            return 403, _role_message(method, scope["path"], need, caller)
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         method = "WS" if kind == "websocket" else scope["method"]
+        login = None
+        if b"token=" in scope.get("query_string", b""):
+            login, scope["query_string"] = _pop_token(scope["query_string"])
+        headers = _header_values(scope, (b"authorization", b"cookie"))
         try:
-            login = None
-            if b"token=" in scope.get("query_string", b""):
-                login, scope["query_string"] = _pop_token(scope["query_string"])
-            identity = await self._identify(scope, login)
+            # Without any credential (the common case) nothing needs looking up.
+            identity = (
+                await self._identify(scope, login, headers)
+                if login is not None or headers
+                else self._unnamed(scope, presented=False)
+            )
         except TokenError as error:
             await self._refuse(scope, receive, send, 503, f"The API is unavailable: {error}")
             return
         except SQLAlchemyError:
             await self._refuse(scope, receive, send, 503, "The API is unavailable: cannot read the tokens")
             return
-        caller = identity.caller
-        scope[CALLER_KEY] = caller
-        # A page elsewhere can ride on what the browser adds by itself (the cookie, a loopback
-        # address), never on a bearer token it would have to know: such a request passes.
-        mutating = method == "WS" or method not in SAFE_METHODS
-        if mutating and not identity.by_bearer and not self._origin_allowed(scope):
-            await self._refuse(scope, receive, send, 403, _cross_origin_message(self.settings))
+        scope[CALLER_KEY] = identity.caller
+        refusal = self._refusal(scope, method, identity)
+        if refusal is not None:
+            status, message = refusal
+            challenge = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            await self._refuse(scope, receive, send, status, message, headers=challenge)
             return
-        need = self.policy.resolve(method, scope["path"]).need
-        if isinstance(need, Role):  # else a public route
-            if caller.role is None:
-                await self._refuse(
-                    scope, receive, send, 401, _LOGIN_MESSAGE, headers={"WWW-Authenticate": "Bearer"}
-                )
-                return
-            if not caller.may(need):
-                message = _role_message(method, scope["path"], need, caller)
-                await self._refuse(scope, receive, send, 403, message)
-                return
-        await self._pass(scope, receive, send, identity)
-
-    async def _pass(self, scope: Scope, receive: Receive, send: Send, identity: Identity) -> None:
-        if identity.login_cookie is None or scope["type"] != "http":
+        if identity.login_cookie is None or kind != "http":
             await self.app(scope, receive, send)
             return
         cookie = f"{COOKIE}={identity.login_cookie}; Path=/; HttpOnly; SameSite=Strict"

@@ -12,6 +12,7 @@ be) needs a viewer under `/api/` and at `/ws`, nothing elsewhere. HEAD and OPTIO
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ class RoutePolicy:
     """`ROUTE_ROLES` compiled: plain paths by dictionary, templated ones and mounts by pattern."""
 
     def __init__(self, table: dict[str, Need] = ROUTE_ROLES) -> None:
-        self._plain: dict[tuple[str, str], Need] = {}
+        plain: dict[tuple[str, str], Need] = {}
         self._patterns: list[_Pattern] = []
         for key, need in table.items():
             method, _, path = key.partition(" ")
@@ -144,11 +145,15 @@ class RoutePolicy:
                 regex, _format, _convertors = compile_path(path)
                 self._patterns.append(_Pattern(method, regex, need))
             else:
-                self._plain[(method, path)] = need
+                plain[(method, path)] = need
         # A plain path that a template matches too needs the strictest of both: folded in here, so that
         # a plain path (the busiest, /api/health among them) is one dictionary lookup.
-        for (method, path), need in self._plain.items():
-            self._plain[(method, path)] = _strictest([need, *self._pattern_needs(method, path)[0]], need)
+        self._resolved_plain = {
+            (method, path): Resolution(_strictest([need, *self._pattern_needs(method, path)[0]], need))
+            for (method, path), need in plain.items()
+        }
+        # Paths with values (job ids, node names) are matched once each, then remembered (bounded).
+        self._resolve_templated = functools.lru_cache(maxsize=4096)(self._resolve_templated)  # type: ignore[method-assign]
 
     def _pattern_needs(self, method: str, path: str) -> tuple[list[Need], dict[str, str]]:
         needs: list[Need] = []
@@ -162,9 +167,10 @@ class RoutePolicy:
 
     def resolve(self, method: str, path: str) -> Resolution:
         method = "GET" if method in ("HEAD", "OPTIONS") else method
-        plain = self._plain.get((method, path))
-        if plain is not None:
-            return Resolution(plain)
+        plain = self._resolved_plain.get((method, path))
+        return plain if plain is not None else self._resolve_templated(method, path)
+
+    def _resolve_templated(self, method: str, path: str) -> Resolution:
         needs, params = self._pattern_needs(method, path)
         unknown: Need = Role.VIEWER if path.startswith(PROTECTED_PREFIXES) else PUBLIC
         return Resolution(_strictest(needs, unknown), params)

@@ -13,7 +13,6 @@ effect within a second. Last use is kept in memory and written at most once a mi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from webapi.access.roles import Caller, Role
 from webapi.access.tables import TokenRow
+from webapi.core.background import in_thread_logged, stop_task
 from webapi.errors import ApiError
 from webapi.jobs.schemas import to_naive_utc
 from webapi.jobs.store import naive_utc_now
@@ -228,20 +228,13 @@ class TokenDirectory:
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(LAST_USE_WRITE_S / 4)
-            try:
-                await asyncio.to_thread(self.write_last_use)
-            except SQLAlchemyError as error:
-                log.warning("could not record the tokens' last use: %s", error)
+            await in_thread_logged(self.write_last_use, log, "could not record the tokens' last use")
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="token-last-use")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        try:
-            await asyncio.to_thread(self.write_last_use, True)
-        except SQLAlchemyError as error:
-            log.warning("could not record the tokens' last use: %s", error)
+        await stop_task(self._task)
+        await in_thread_logged(
+            lambda: self.write_last_use(force=True), log, "could not record the tokens' last use"
+        )

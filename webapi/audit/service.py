@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from prometheus_client import Counter
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from webapi.audit.tables import AuditRow
+from webapi.core.background import in_thread_logged, stop_task
 from webapi.jobs.store import naive_utc_now
 
 log = logging.getLogger(__name__)
@@ -136,20 +136,23 @@ class AuditLog:
         if len(self._pending) >= BATCH:
             self._wake.set()
 
-    def _write_pending(self) -> None:
-        batch, self._pending = self._pending, []
-        try:
-            with self._sessions() as session:
-                write(session, batch)
-        except SQLAlchemyError:
-            # Kept for the next attempt, ahead of what came meanwhile (still bounded by `record`).
-            self._pending[:0] = batch
-            raise
+    def _write(self, batch: list[AuditEntry]) -> None:
+        with self._sessions() as session:
+            write(session, batch)
         WRITTEN.inc(len(batch))
 
-    async def flush(self) -> None:
-        if self._pending:
-            await asyncio.to_thread(self._write_pending)
+    async def flush(self) -> bool:
+        """Writes what is pending; False (logged) when the database refused it: kept for the next try,
+        ahead of what came meanwhile (`record` still bounds the whole)."""
+        batch, self._pending = self._pending, []
+        if not batch:
+            return True
+        written = await in_thread_logged(
+            lambda: self._write(batch), log, "audit: cannot write to the database yet"
+        )
+        if not written:
+            self._pending[:0] = batch
+        return written
 
     def purge_expired(self) -> None:
         with self._sessions() as session:
@@ -162,23 +165,14 @@ class AuditLog:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), FLUSH_S)
             self._wake.clear()
-            try:
-                await self.flush()
-                if time.monotonic() >= self._next_purge:
-                    await asyncio.to_thread(self.purge_expired)
-                    self._next_purge = time.monotonic() + PURGE_INTERVAL_S
-            except SQLAlchemyError as error:
-                log.warning("audit: cannot write to the database yet: %s", error)
+            if await self.flush() and time.monotonic() >= self._next_purge:
+                await in_thread_logged(self.purge_expired, log, "audit: cannot purge old entries")
+                self._next_purge = time.monotonic() + PURGE_INTERVAL_S
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="audit")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        try:
-            await self.flush()
-        except SQLAlchemyError as error:
-            log.warning("audit: %d entries could not be written at shutdown: %s", len(self._pending), error)
+        await stop_task(self._task)
+        if not await self.flush():
+            log.warning("audit: %d entries could not be written at shutdown", len(self._pending))

@@ -110,3 +110,23 @@ def test_entries_past_the_retention_are_purged(sessions, retention_days):
     AuditLog(sessions, retention_days=retention_days).purge_expired()
     with sessions() as session:
         assert service.query(session, AuditFilters(), 10, 0)[1] == (1 if retention_days < 30 else 2)
+
+
+def test_entries_wait_for_a_database_that_refuses_them(sessions):
+    from sqlalchemy.exc import OperationalError
+
+    refusing = [True]
+
+    def flaky_sessions():
+        if refusing[0]:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return sessions()
+
+    log = AuditLog(flaky_sessions, retention_days=1)
+    log.record(_entry(0))
+    assert asyncio.run(log.flush()) is False
+    log.record(_entry(1))
+    refusing[0] = False
+    assert asyncio.run(log.flush()) is True
+    with sessions() as session:
+        assert [row.at.minute for row in service.query(session, AuditFilters(), 10, 0)[0]] == [1, 0]

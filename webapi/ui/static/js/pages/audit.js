@@ -1,6 +1,6 @@
 // Audit: the recorded mutations (admin only), newest first, paged on the server; filters in the URL.
 import { api, ApiError, query, reportError, showBanner } from "../api.js";
-import { byId, coalesce, el, replaceChildren, setText, timeEl } from "../dom.js";
+import { byId, coalesce, el, replaceChildren, showPager, timeEl } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { onReconnect, startLive } from "../live.js";
 import { fillForm, readState, writeState } from "../urlstate.js";
@@ -55,10 +55,7 @@ async function load() {
   }
   const rows = page.items.map(row);
   replaceChildren(byId("audit-rows"), rows.length ? rows : [el("tr", {}, el("td", { colspan: 7, className: "muted", text: t("audit.none") }))]);
-  const first = page.total ? state.offset + 1 : 0;
-  setText("page-info", t("pager.info", { first, last: state.offset + page.items.length, total: page.total }));
-  byId("page-prev").disabled = state.offset === 0;
-  byId("page-next").disabled = state.offset + LIMIT >= page.total;
+  showPager(state.offset, page.items.length, page.total, LIMIT);
 }
 
 const reload = coalesce(() => load().catch(reportError), 300);

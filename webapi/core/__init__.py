@@ -1,0 +1,1 @@
+"""The shared core: settings, database, errors, events, auth and the runtime."""
