@@ -120,6 +120,6 @@ def test_a_viewer_on_the_audit_page_is_told_it_needs_an_admin(browser, secured: 
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{secured.url}/audit?token={secured.viewer}", wait_until="load")
-    expect(page.locator("#banner")).to_have_text("Only an admin token may read the audit trail.")
+    expect(page.locator("#audit-rows")).to_have_text("Only an admin token may read the audit trail.")
     expect(page.locator("#nav-audit")).to_have_count(0)
     context.close()

@@ -1,5 +1,5 @@
 // Audit: the recorded mutations (admin only), newest first, paged on the server; filters in the URL.
-import { api, ApiError, query, reportError, showBanner } from "../api.js";
+import { api, ApiError, query, reportError } from "../api.js";
 import { byId, coalesce, el, replaceChildren, showPager, timeEl } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { onReconnect, startLive } from "../live.js";
@@ -43,18 +43,20 @@ function row(event) {
 async function load() {
   const values = filterValues();
   writeState({ ...values, offset: state.offset }, DEFAULTS);
+  const notice = (text) => [el("tr", {}, el("td", { colspan: 7, className: "muted", text }))];
   let page;
   try {
     page = await api(`/api/audit${query({ ...apiQuery(values), limit: LIMIT, offset: state.offset })}`);
   } catch (error) {
+    // In the table, not the banner: the live feed clears banners once it connects.
     if (error instanceof ApiError && error.status === 403) {
-      showBanner(t("audit.forbidden"));
+      replaceChildren(byId("audit-rows"), notice(t("audit.forbidden")));
       return;
     }
     throw error;
   }
   const rows = page.items.map(row);
-  replaceChildren(byId("audit-rows"), rows.length ? rows : [el("tr", {}, el("td", { colspan: 7, className: "muted", text: t("audit.none") }))]);
+  replaceChildren(byId("audit-rows"), rows.length ? rows : notice(t("audit.none")));
   showPager(state.offset, page.items.length, page.total, LIMIT);
 }
 
