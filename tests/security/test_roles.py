@@ -185,6 +185,17 @@ def test_tokens_made_and_revoked_beside_the_running_service(
         assert token_cli(exposed.data_dir, "revoke", "short-lived", env=exposed_db).returncode == 0
         _wait_for(lambda: client.get("/api/whoami").status_code == 401, "the revoked token stops working")
     assert "short-lived" not in token_cli(exposed.data_dir, "list", env=exposed_db).stdout
+    with exposed.client(headers=ADMIN) as client:
+        from_cli = client.get("/api/audit", params={"method": "CLI", "path": "dispycluster token"}).json()[
+            "items"
+        ]
+    outcomes = {(item["path"], item["target"], item["status"]) for item in from_cli}
+    assert {
+        ("dispycluster token create", "name=short-lived", 201),
+        ("dispycluster token create", "name=short-lived", 409),
+        ("dispycluster token revoke", "name=short-lived", 204),
+    } <= outcomes
+    assert {item["token_name"] for item in from_cli} == {"(command line)"}
 
 
 def test_bad_cli_input_is_refused_in_words(exposed: Service, exposed_db: dict[str, str]) -> None:

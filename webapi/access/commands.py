@@ -7,11 +7,18 @@ database, SQLite or PostgreSQL, and may run while the service runs: it sees a ch
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import socket
 import sys
 from datetime import datetime
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from webapi.access import service
-from webapi.access.roles import Role
+from webapi.access.roles import CLI, Role
+from webapi.audit import service as audit
+from webapi.audit.service import AuditEntry
 from webapi.db import migrate
 from webapi.db.engine import make_engine, make_session_factory
 from webapi.errors import ApiError
@@ -23,12 +30,42 @@ def _moment(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") + "Z" if value else "-"
 
 
+def _who() -> str:
+    """`user@host` of whoever runs the command (the audit's address column)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _record(sessions: sessionmaker[Session], action: str, name: str, status: int) -> None:
+    """Token changes from the command line join the audit trail, as the API's would."""
+    with sessions() as session:
+        audit.write(
+            session,
+            [
+                AuditEntry(
+                    at=naive_utc_now(),
+                    token_name=CLI,
+                    role=Role.ADMIN.value,
+                    method="CLI",
+                    path=f"dispycluster token {action}",
+                    target=f"name={name}",
+                    status=status,
+                    client=_who(),
+                )
+            ],
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = make_engine(settings.resolved_database_url)
+    sessions = make_session_factory(engine)
     try:
         migrate.upgrade(engine)
-        with make_session_factory(engine)() as session:
+        with sessions() as session:
             if args.action == "create":
                 expires = service.parse_expiry(args.expires, naive_utc_now()) if args.expires else None
                 created = service.create_token(session, args.name, Role(args.role), expires)
@@ -57,8 +94,11 @@ def run(args: argparse.Namespace) -> int:
             else:
                 service.revoke_token(session, args.name)
                 print(f"token {args.name!r} revoked", file=sys.stderr)
+        if args.action != "list":
+            _record(sessions, args.action, args.name, 201 if args.action == "create" else 204)
     except (ApiError, ValueError) as error:
         print(f"dispycluster token {args.action}: {error}", file=sys.stderr)
+        _record(sessions, args.action, args.name, error.status if isinstance(error, ApiError) else 422)
         return 1
     finally:
         engine.dispose()

@@ -38,6 +38,7 @@ SERVICE_TOKEN = "(service token)"
 LOCAL = "(local)"
 ANONYMOUS = "(anonymous)"
 INVALID = "(invalid token)"
+CLI = "(command line)"  # `dispycluster token`, run by whoever may open the service's database
 
 
 @dataclass(frozen=True, slots=True)
