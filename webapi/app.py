@@ -17,12 +17,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from webapi import __version__
+from webapi.access import wiring as access_wiring
+from webapi.access.service import TokenDirectory
+from webapi.audit import wiring as audit_wiring
+from webapi.audit.service import AuditLog
 from webapi.cluster import wiring as cluster_wiring
 from webapi.core import health
 from webapi.core.auth import AccessMiddleware, TokenError, Tokens, token_path
 from webapi.core.db import migrate
 from webapi.core.errors import ErrorResponse, install_error_handlers
 from webapi.core.observability import HttpMetricsMiddleware
+from webapi.core.policy import RoutePolicy
 from webapi.core.private_files import private_dir
 from webapi.core.request_guard import RequestGuardMiddleware
 from webapi.core.runtime import Runtime
@@ -35,11 +40,16 @@ from webapi.ui import install_ui
 from webapi.wheelhouse import routes as wheelhouse
 
 
-def _install_middleware(app: FastAPI, settings: Settings, tokens: Tokens) -> None:
-    """Outermost last: security headers on every answer, then metrics, CORS, access, request limits."""
+def _install_middleware(
+    app: FastAPI, settings: Settings, tokens: Tokens, directory: TokenDirectory, audit: AuditLog
+) -> None:
+    """Outermost last: security headers on every answer, then metrics, CORS, the audit trail, access,
+    request limits."""
+    policy = RoutePolicy()
     batches = {"/api/jobs/batch": (settings.max_batch_bytes, "DISPYCLUSTER_MAX_BATCH_BYTES")}
     app.add_middleware(RequestGuardMiddleware, max_body=settings.max_request_bytes, larger=batches)
-    app.add_middleware(AccessMiddleware, tokens=tokens)
+    app.add_middleware(AccessMiddleware, tokens=tokens, directory=directory, policy=policy)
+    audit_wiring.install_middleware(app, audit, policy)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -109,7 +119,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cluster_wiring.install(app)
     monitoring_wiring.install(app, runtime)
     live_wiring.install(app, runtime)
+    directory = access_wiring.install(app, runtime, tokens)
+    audit = audit_wiring.install(app, runtime)
     install_ui(app)
     wheelhouse.install(app, runtime)
-    _install_middleware(app, settings, tokens)
+    access_wiring.check_declared(app)
+    _install_middleware(app, settings, tokens, directory, audit)
     return app

@@ -180,6 +180,27 @@ def _add_wheelhouse(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.set_defaults(handler=_wheelhouse_build)
 
 
+def _token(args: argparse.Namespace) -> int:
+    from webapi.access.commands import run
+
+    return run(args)
+
+
+def _add_token(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from webapi.core.roles import Role
+
+    token = sub.add_parser("token", help="named API tokens with a role (viewer, operator, admin)")
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="make a token and print it (the only time it is shown)")
+    create.add_argument("--name", required=True, help="the token's name (letters, digits, _ . @ -)")
+    create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    create.add_argument("--expires", help="30d, 12h, 90m, 2w from now, or an ISO 8601 time (default: never)")
+    actions.add_parser("list", help="every token: name, role, created, expires, last used (never the secret)")
+    revoke = actions.add_parser("revoke", help="delete a token: it stops working within a second")
+    revoke.add_argument("name")
+    token.set_defaults(handler=_token)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dispycluster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -238,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--out", type=Path, required=True, help="directory for the rule files")
     rules.set_defaults(handler=_rules)
     _add_wheelhouse(sub)
+    _add_token(sub)
     return parser
 
 

@@ -17,8 +17,19 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp_path: Path = tmp_path_factory.mktemp("fuzz")
+def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@pytest.fixture(scope="module")
+def service_data_dir(fuzz_dir: Path) -> Path:
+    """Where the fuzzed service keeps its data (`dispycluster token` works on it)."""
+    return fuzz_dir / "data"
+
+
+@pytest.fixture(scope="module")
+def service_url(fuzz_dir: Path) -> Iterator[str]:
+    tmp_path = fuzz_dir
     exporter = our_exporter(tmp_path)
     inventory = write_inventory(
         tmp_path / "inventory.yml", [{"name": "n1", "address": "127.0.0.1", "exporter": exporter.address}]

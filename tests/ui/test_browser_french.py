@@ -57,6 +57,7 @@ PAGES = {
     "nodes-cards": ("/nodes?view=cards", ".card"),
     "node": ("/nodes/local", "#node-charts .chart[data-chart='cpu'] .main-svg"),
     "monitoring": ("/monitoring", "#charts .chart[data-chart='network'] .main-svg"),
+    "audit": ("/audit", "#audit-rows tr[data-audit-id]"),
 }
 
 

@@ -22,6 +22,7 @@ PAGES = {
     "nodes": ("/nodes", '[data-node="local"]'),
     "node": ("/nodes/local", "#node-charts .chart[data-chart='cpu'] .main-svg"),
     "monitoring": ("/monitoring", "#charts .chart[data-chart='cpu'] .main-svg"),
+    "audit": ("/audit", "#audit-rows tr[data-audit-id]"),
 }
 
 

@@ -17,6 +17,7 @@ from webapi.core.errors import ApiError
 from webapi.core.runtime import Runtime
 
 if TYPE_CHECKING:
+    from webapi.access.service import TokenDirectory
     from webapi.jobs.dispatcher import JobDispatcher
     from webapi.monitoring.collector import Collector
     from webapi.wheelhouse.index import Wheelhouse
@@ -58,7 +59,14 @@ async def get_wheelhouse(runtime: RuntimeDep) -> Wheelhouse:
     return runtime.wheelhouse
 
 
+async def get_token_directory(runtime: RuntimeDep) -> TokenDirectory:
+    if runtime.tokens is None:
+        raise _not_installed("token directory")
+    return runtime.tokens
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 CollectorDep = Annotated["Collector", Depends(get_collector)]
 JobsDep = Annotated["JobDispatcher", Depends(get_jobs)]
 WheelhouseDep = Annotated["Wheelhouse", Depends(get_wheelhouse)]
+TokenDirectoryDep = Annotated["TokenDirectory", Depends(get_token_directory)]

@@ -23,6 +23,8 @@ from webapi.core.health import PartHealth
 from webapi.core.settings import Settings
 
 if TYPE_CHECKING:
+    from webapi.access.service import TokenDirectory
+    from webapi.audit.service import AuditLog
     from webapi.jobs.dispatcher import JobDispatcher
     from webapi.monitoring.collector import Collector
     from webapi.wheelhouse.index import Wheelhouse
@@ -57,6 +59,8 @@ class Runtime:
     monitoring: Collector | None = None
     jobs: JobDispatcher | None = None
     wheelhouse: Wheelhouse | None = None
+    tokens: TokenDirectory | None = None
+    audit: AuditLog | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

@@ -216,6 +216,9 @@ class Settings(BaseSettings):
     idempotency_key_hours: float = Field(
         24.0, ge=24, le=24 * 365, description="Hours an Idempotency-Key of a job submission is remembered."
     )
+    audit_retention_days: float = Field(
+        365.0, gt=0, le=3650, description="Days an audit entry (one mutation request) is kept."
+    )
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")
     @classmethod

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from webapi.core.auth import CALLER_KEY
 from webapi.core.dependencies import RuntimeDep
 from webapi.core.dispy_ports import DEFAULT_NODE_PORT
 from webapi.core.errors import ApiError
+from webapi.core.roles import Caller, Role
 from webapi.jobs.states import JobStatus
 from webapi.ui.assets import module_graph, plotly_asset
 from webapi.ui.grafana import dashboard_links
@@ -29,10 +31,18 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 ONE_YEAR = 365 * 24 * 3600
 
 
+def _caller_role(request: Request) -> Role | None:
+    """The role of whoever asks for the page (cookie, or loopback mode): it shows only what that role may
+    do. Hiding is for clarity only: the API refuses what the role may not do either way."""
+    caller: Caller | None = request.scope.get(CALLER_KEY)
+    return caller.role if caller is not None else None
+
+
 def _render(
     request: Request, runtime: RuntimeDep, template: str, section: str, **context: Any
 ) -> HTMLResponse:
     language = choose_language(request)
+    role = _caller_role(request)
     response = templates.TemplateResponse(
         request,
         template,
@@ -41,6 +51,8 @@ def _render(
             "languages": languages(),
             "t": translator(language),
             "section": section,
+            "role": role.value if role else "",
+            "can": lambda needed: role is not None and role.allows(Role(needed)),
             "grafana": dashboard_links(runtime.settings.grafana_url),
             "plotly_url": plotly_asset().url,
             "page_script": f"/static/js/pages/{Path(template).stem}.js",
@@ -69,6 +81,7 @@ PAGES = (
     Page("/nodes", "nodes.html", "nodes"),
     Page("/nodes/{node_name}", "node.html", "nodes"),
     Page("/monitoring", "monitoring.html", "monitoring"),
+    Page("/audit", "audit.html", "audit"),
 )
 
 

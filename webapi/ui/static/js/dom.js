@@ -39,6 +39,14 @@ export function setText(id, value) {
   byId(id).textContent = value;
 }
 
+// The pager under a table paged on the server (templates/pager.html): where we are, which way we can go.
+export function showPager(offset, shown, total, limit) {
+  const first = total ? offset + 1 : 0;
+  setText("page-info", t("pager.info", { first, last: offset + shown, total }));
+  byId("page-prev").disabled = offset === 0;
+  byId("page-next").disabled = offset + limit >= total;
+}
+
 const UNKNOWN = () => t("value.unknown");
 
 export function number(value, digits = 1) {

@@ -1,7 +1,7 @@
 // Jobs: the table (server-side pagination, filters and order, all in the URL), counts per status, the
 // "New job" form generated from the type's JSON Schema and checked in the browser, and live updates.
 import { api, ApiError, query, reportError } from "../api.js";
-import { badge, byId, coalesce, el, jobRunTime, labelCells, number, replaceChildren, setText, timeEl, toggler } from "../dom.js";
+import { badge, byId, coalesce, el, jobRunTime, labelCells, number, replaceChildren, setText, showPager, timeEl, toggler } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { buildFields, clearFieldErrors, problemWith, readFields, showFieldErrors } from "../schemaform.js";
@@ -96,10 +96,7 @@ async function loadJobs() {
     return tr;
   });
   replaceChildren(byId("jobs"), body.length ? body : [el("tr", {}, el("td", { colspan: 10, className: "muted", text: t("jobs.none") }))]);
-  const first = page.total ? state.offset + 1 : 0;
-  setText("page-info", t("pager.info", { first, last: state.offset + page.items.length, total: page.total }));
-  byId("page-prev").disabled = state.offset === 0;
-  byId("page-next").disabled = state.offset + LIMIT >= page.total;
+  showPager(state.offset, page.items.length, page.total, LIMIT);
 }
 
 // How many jobs each status holds under the other filters; each count links to that status.

@@ -1,0 +1,1 @@
+"""The audit trail: every mutation the service was asked for, who asked and what came of it."""
