@@ -20,9 +20,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError, FieldError, validation_fields
+from webapi.core.domain_errors import DomainError, FieldProblem, InvalidError, validation_problems
+from webapi.core.errors import ApiError
 from webapi.core.settings import Settings
 from webapi.jobs import store
+from webapi.jobs.plugin_api import SessionJobReader
 from webapi.jobs.registry import Registry, TaskType
 from webapi.jobs.schemas import JobCreate, to_naive_utc
 from webapi.jobs.states import JobStatus
@@ -35,17 +37,17 @@ _INSERT = insert(Job).returning(Job.id, sort_by_parameter_order=True)
 
 
 def prepare(registry: Registry, body: JobCreate) -> tuple[TaskType, BaseModel]:
-    """The type and its validated parameters, or a 422 naming the fields."""
+    """The type and its validated parameters, or `InvalidError` naming the fields."""
     task = registry.get(body.type)
     if task is None:
         message = f"Unknown job type {body.type!r}; known types: {', '.join(registry.names()) or 'none'}"
-        raise ApiError(422, message, [FieldError(loc="body.type", message=message)])
+        raise InvalidError(message, [FieldProblem("body.type", message)])
     try:
         params = task.parameters.model_validate(body.parameters)
     except ValidationError as exc:
-        fields = validation_fields([{**e, "loc": ("body", "parameters", *e["loc"])} for e in exc.errors()])
+        fields = validation_problems(exc.errors(), ("body", "parameters"))
         summary = "; ".join(f"{f.loc}: {f.message}" for f in fields)
-        raise ApiError(422, f"Invalid parameters for {body.type}: {summary}", fields) from None
+        raise InvalidError(f"Invalid parameters for {body.type}: {summary}", fields) from None
     return task, params
 
 
@@ -134,10 +136,10 @@ class Intake:
                 for item in batch:
                     try:
                         if item.task.check is not None:
-                            item.task.check(item.params, session, self._settings)
+                            item.task.check(item.params, SessionJobReader(session), self._settings)
                         values = job_values(item.body, item.params)
                     except Exception as exc:
-                        if not isinstance(exc, ApiError):
+                        if not isinstance(exc, ApiError | DomainError):
                             log.exception("checking a submitted %s job failed", item.body.type)
                         item.loop.call_soon_threadsafe(_settle, item.future, None, exc)
                         continue
