@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.conftest import submit, wait_done
+from tests.support.jobs import submit, wait_done
 from webapi.jobs.registry import ENTRY_POINT_GROUP, Registry
 
 
