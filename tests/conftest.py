@@ -13,10 +13,16 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.database import DATABASE_URL_ENV, postgres_requested
-from tests.support.monitored_cluster import cluster
-from tests.support.webservice import sessions
 
-__all__ = ["cluster", "sessions"]  # fixtures whose logic lives in tests/support/
+# The shared fixtures live with their helpers in tests/support/ (registered here for the whole suite);
+# a module comes before the ones that import it, so that pytest can still rewrite its asserts.
+pytest_plugins = [
+    "tests.support.webservice",
+    "tests.support.monitored_cluster",
+    "tests.support.jobs",
+    "tests.support.dispatcher_harness",
+    "tests.support.ui",
+]
 
 
 def _in_ci() -> bool:

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, Field
 
 from tests.jobs import sample_task_node
+from webapi.jobs.plugin_api import PLUGIN_API_VERSION
 from webapi.jobs.registry import TaskType
 
 
@@ -15,4 +16,14 @@ TASK = TaskType(
     description="Reverses a text.",
     parameters=SampleParams,
     node_function=sample_task_node.run,
+    api_version=PLUGIN_API_VERSION,
+)
+
+# Written for a plugin API this service does not offer: the registry leaves it out.
+FROM_THE_FUTURE = TaskType(
+    name="future",
+    description="Needs a newer DispyCluster.",
+    parameters=SampleParams,
+    node_function=sample_task_node.run,
+    api_version=PLUGIN_API_VERSION + 1,
 )

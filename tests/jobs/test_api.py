@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.jobs.conftest import submit
+from tests.support.jobs import submit
 from webapi.jobs import store
 from webapi.jobs.tables import Job
 

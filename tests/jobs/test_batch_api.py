@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
-from tests.jobs.conftest import submit
+from tests.support.jobs import submit
 from webapi.core.settings import SettingsError, load_settings
 from webapi.jobs import idempotency
 from webapi.jobs.idempotency import IdempotencyKey

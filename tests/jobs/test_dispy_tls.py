@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.jobs.conftest import SECRET, TERMINAL
+from tests.support.jobs import SECRET, TERMINAL
 from tests.support.processes import free_port, running, wait_until
 from tests.support.tls import peer_fingerprint
 from tests.support.webservice import run_service

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.jobs.conftest import SECRET, log_text, submit, wait_done, wait_job
+from tests.support.jobs import SECRET, log_text, submit, wait_done, wait_job
 from tests.support.processes import stop_process, wait_until
 
 

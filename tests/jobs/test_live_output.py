@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.jobs.conftest import submit, wait_done, wait_job
+from tests.support.jobs import submit, wait_done, wait_job
 from tests.support.processes import wait_until
 
 TICKING = "for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; echo tock $i >&2; sleep 0.3; done"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.jobs.conftest import submit, wait_done
+from tests.support.jobs import submit, wait_done
 from tests.support.processes import wait_until
 from webapi.jobs.states import TERMINAL
 

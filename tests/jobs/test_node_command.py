@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.jobs.conftest import SECRET, Node, submit, wait_done
+from tests.support.jobs import SECRET, Node, submit, wait_done
 from tests.support.processes import free_port, running, wait_until
 
 

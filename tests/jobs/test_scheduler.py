@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.jobs.conftest import SECRET, Node, log_text, submit, wait_done, wait_job
+from tests.support.jobs import SECRET, Node, log_text, submit, wait_done, wait_job
 from tests.support.processes import free_port, running, wait_until
 from webapi.core.settings import SettingsError, load_settings
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.jobs.conftest import submit, wait_done
 from tests.jobs.site import serving
+from tests.support.jobs import submit, wait_done
 
 
 def test_stock_dispynode_runs_the_built_in_tasks(start_node, make_client, stock_python):

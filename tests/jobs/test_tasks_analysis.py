@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.jobs.conftest import log_text, submit, wait_done
 from tests.jobs.site import serving
+from tests.support.jobs import log_text, submit, wait_done
 from tests.support.processes import wait_until
 
 

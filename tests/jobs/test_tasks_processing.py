@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from tests.jobs.conftest import log_text, submit, wait_done
+from tests.support.jobs import log_text, submit, wait_done
 
 
 def test_command_output_and_exit_code(start_node, make_client):

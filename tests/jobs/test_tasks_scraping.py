@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.jobs.conftest import submit, wait_done
 from tests.jobs.site import serving
+from tests.support.jobs import submit, wait_done
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.jobs.conftest import submit, wait_done
+from tests.support.jobs import submit, wait_done
 from tests.support.processes import wait_until
 
 

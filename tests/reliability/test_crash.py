@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.jobs.conftest import SECRET
+from tests.support.jobs import SECRET
 from tests.support.processes import free_port, wait_until
 from tests.support.webservice import run_service
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from alerts.thresholds import THRESHOLDS
-from tests.jobs.conftest import submit, wait_done
 from tests.reliability.faults import garbage_exporter, hanging_exporter
+from tests.support.jobs import submit, wait_done
 from tests.support.processes import free_port, wait_until
 from tests.support.webservice import our_exporter
 from webapi.monitoring.alerting.builtin import Evaluator

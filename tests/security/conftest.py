@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.jobs.conftest import make_client, start_node
+from tests.support.jobs import make_client, start_node
 from tests.support.processes import free_port
 from tests.support.webservice import Service, run_service
 

@@ -12,8 +12,8 @@ import socket
 
 import pytest
 
-from tests.jobs.conftest import log_text, submit, wait_done
 from tests.jobs.site import serving
+from tests.support.jobs import log_text, submit, wait_done
 from webapi.jobs.tasks.scraping_node import Policy, RefusedTargetError
 
 SHELL_TEXT = ["$HOME", "a; echo injected", "`id`", "$(id)", "*"]

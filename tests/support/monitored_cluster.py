@@ -19,7 +19,8 @@ class Cluster:
     nodes: dict[str, str]  # name → exporter address
 
 
-@pytest.fixture(scope="package")
+# One service for the cluster and the monitoring route tests (started by the first that needs it).
+@pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp_path = tmp_path_factory.mktemp("cluster")
     stock, ours = debian_exporter(tmp_path), our_exporter(tmp_path)

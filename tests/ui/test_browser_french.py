@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import DESKTOP
+from tests.support.ui import DESKTOP
 from tests.ui.test_i18n import SAME_IN_BOTH
 from webapi.ui.i18n import catalog
 

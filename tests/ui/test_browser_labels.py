@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import DESKTOP
+from tests.support.ui import DESKTOP
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

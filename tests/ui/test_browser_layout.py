@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import DESKTOP, PHONE
+from tests.support.ui import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

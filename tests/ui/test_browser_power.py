@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.exporter.trees import FIXTURES
 from tests.support.processes import free_port, running
-from tests.ui.conftest import BIN
+from tests.support.ui import BIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 GET_THROTTLED = "sys/devices/platform/soc/soc:firmware/get_throttled"

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.processes import free_port, wait_until
-from tests.ui.conftest import ARTIFACTS, DESKTOP, PHONE, exporter
+from tests.support.ui import ARTIFACTS, DESKTOP, PHONE, exporter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,4 +1,5 @@
-"""One error shape for every error response: `{"error": {"status", "message", "fields"}}`.
+"""One error shape for every error response: `{"error": {"status", "message", "fields"}}`, and the one
+place where the domain's refusals (`webapi.core.domain_errors`) become HTTP answers (`HTTP_STATUS`).
 
 `fields` lists what was wrong with the request, one entry per invalid field (`loc` as a dotted path).
 Every error answer carries the security headers itself, also a 500 made outside the middleware stack; a
@@ -8,7 +9,6 @@ database that is locked or unreachable is a 503 with `Retry-After`, any other fa
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,17 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from webapi.core.domain_errors import (
+    ConflictError,
+    DomainError,
+    FieldProblem,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    UnavailableError,
+    UpstreamError,
+    validation_problems,
+)
 from webapi.core.http_headers import PAGE_HEADERS
 
 log = logging.getLogger(__name__)
@@ -39,8 +50,25 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+# Each kind of refusal and its answer; a kind not listed answers as its nearest listed base class.
+HTTP_STATUS: dict[type[DomainError], int] = {
+    DomainError: 400,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidError: 422,
+    UpstreamError: 502,
+    UnavailableError: 503,
+}
+
+
+def http_status(error: DomainError) -> int:
+    return next(HTTP_STATUS[kind] for kind in type(error).__mro__ if kind in HTTP_STATUS)
+
+
 class ApiError(Exception):
-    """Raise from service code; the handler turns it into the error shape with this status."""
+    """Raise from HTTP code (routes, dependencies); the handler turns it into the error shape with this
+    status. Stores, services and task types raise `webapi.core.domain_errors` instead."""
 
     def __init__(self, status: int, message: str, fields: list[FieldError] | None = None) -> None:
         super().__init__(message)
@@ -56,17 +84,23 @@ def error_response(
     return JSONResponse(body.model_dump(), status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
-def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(part) for part in parts)
+def _field_errors(problems: list[FieldProblem]) -> list[FieldError]:
+    return [FieldError(loc=problem.loc, message=problem.message) for problem in problems]
 
 
-def validation_fields(errors: list[dict[str, Any]]) -> list[FieldError]:
-    return [FieldError(loc=_loc(err.get("loc", ())), message=err.get("msg", "invalid")) for err in errors]
+def as_api_error(error: DomainError) -> ApiError:
+    """The HTTP answer a domain refusal gets, for code that gathers several refusals into one answer."""
+    return ApiError(http_status(error), error.message, _field_errors(error.fields))
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return error_response(exc.status, exc.message, exc.fields)
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(http_status(exc), exc.message, _field_errors(exc.fields))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -77,7 +111,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = validation_fields(list(exc.errors()))
+    fields = _field_errors(validation_problems(exc.errors()))
     summary = "; ".join(f"{f.loc}: {f.message}" for f in fields) or "invalid request"
     return error_response(422, f"Invalid request: {summary}", fields)
 
@@ -98,5 +132,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _internal_error)
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

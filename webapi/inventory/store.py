@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import ConflictError, NotFoundError
 from webapi.inventory.schemas import InventoryNode, NodeChange, NodeSpec
 from webapi.inventory.tables import NodeRow
 
@@ -43,7 +43,7 @@ def get_node(session: Session, name: str) -> NodeRow | None:
 def require_node(session: Session, name: str) -> NodeRow:
     row = get_node(session, name)
     if row is None:
-        raise ApiError(404, f"Unknown node {name!r}: it is not in the inventory")
+        raise NotFoundError(f"Unknown node {name!r}: it is not in the inventory")
     return row
 
 
@@ -65,7 +65,7 @@ def _apply(row: NodeRow, spec: NodeSpec) -> None:
 def create_node(session: Session, spec: NodeSpec) -> NodeRow:
     existing = session.scalar(select(NodeRow).where(NodeRow.name == spec.name))
     if existing is not None and not existing.removed:
-        raise ApiError(409, f"Node {spec.name!r} already exists; use PUT /api/cluster/nodes/{spec.name}")
+        raise ConflictError(f"Node {spec.name!r} already exists; use PUT /api/cluster/nodes/{spec.name}")
     return upsert_node(session, spec)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
+from webapi.core.domain_errors import DomainError
 from webapi.core.errors import ApiError, FieldError
 from webapi.jobs import placement_spec
 from webapi.jobs.intake import Spec, combined, prepare, relocated
@@ -70,7 +71,7 @@ def specs(session: Session, registry: Registry, body: BatchCreate) -> list[Spec]
     for job, loc in items:
         try:
             task, params = prepare(registry, job)
-        except ApiError as exc:
+        except (ApiError, DomainError) as exc:
             errors.append(relocated(exc, loc))
             continue
         prepared.append(Spec(task, params, job, loc))

@@ -22,9 +22,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError, FieldError, validation_fields
+from webapi.core.domain_errors import DomainError, FieldProblem, InvalidError, validation_problems
+from webapi.core.errors import ApiError, FieldError, as_api_error
 from webapi.core.settings import Settings
 from webapi.jobs import idempotency, placement_spec, store
+from webapi.jobs.plugin_api import SessionJobReader
 from webapi.jobs.registry import Registry, TaskType
 from webapi.jobs.schemas import JobCreate, to_naive_utc
 from webapi.jobs.states import JobStatus
@@ -53,17 +55,17 @@ def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def prepare(registry: Registry, body: JobCreate) -> tuple[TaskType, BaseModel]:
-    """The type and its validated parameters, or a 422 naming the fields."""
+    """The type and its validated parameters, or `InvalidError` naming the fields."""
     task = registry.get(body.type)
     if task is None:
         message = f"Unknown job type {body.type!r}; known types: {', '.join(registry.names()) or 'none'}"
-        raise ApiError(422, message, [FieldError(loc="body.type", message=message)])
+        raise InvalidError(message, [FieldProblem("body.type", message)])
     try:
         params = task.parameters.model_validate(body.parameters)
     except ValidationError as exc:
-        fields = validation_fields([{**e, "loc": ("body", "parameters", *e["loc"])} for e in exc.errors()])
+        fields = validation_problems(exc.errors(), ("body", "parameters"))
         summary = "; ".join(f"{f.loc}: {f.message}" for f in fields)
-        raise ApiError(422, f"Invalid parameters for {body.type}: {summary}", fields) from None
+        raise InvalidError(f"Invalid parameters for {body.type}: {summary}", fields) from None
     return task, params
 
 
@@ -122,8 +124,10 @@ class Submission:
     future: asyncio.Future[Accepted]
 
 
-def relocated(error: ApiError, loc: str) -> ApiError:
+def relocated(error: ApiError | DomainError, loc: str) -> ApiError:
     """`error` pointing into the item at `loc` instead of the request's body."""
+    if isinstance(error, DomainError):
+        error = as_api_error(error)
     if loc == "body":
         return error
     fields = [FieldError(loc=loc + f.loc.removeprefix("body"), message=f.message) for f in error.fields]
@@ -200,9 +204,9 @@ class Intake:
                 if spec.body.placement is not None and spec.body.placement.nodes:
                     placement_spec.check_nodes(spec.body.placement, inventory(), "body.placement")
                 if spec.task.check is not None:
-                    spec.task.check(spec.params, session, self._settings)
+                    spec.task.check(spec.params, SessionJobReader(session), self._settings)
                 rows.append(job_values(spec.body, spec.params, now))
-            except ApiError as exc:
+            except (ApiError, DomainError) as exc:
                 errors.append(relocated(exc, spec.loc))
         if errors:
             raise combined(errors)
@@ -232,7 +236,7 @@ class Intake:
                             continue
                         values = self._values(item, session, inventory, now)
                     except Exception as exc:
-                        if not isinstance(exc, ApiError):
+                        if not isinstance(exc, ApiError | DomainError):
                             log.exception("checking %d submitted jobs failed", len(item.specs))
                         item.loop.call_soon_threadsafe(_settle, item.future, None, exc)
                         continue

@@ -2,7 +2,8 @@
 
 An installed distribution adds a type by declaring an entry point in the `dispycluster.tasks` group
 that names a `TaskType`. The node function's *module* is shipped to the nodes as source, so it must
-import only what the nodes have (the standard library on a stock dispynode).
+import only what the nodes have (the standard library on a stock dispynode). The hooks see the service
+through `webapi.jobs.plugin_api` only (a versioned, read-only interface), never its database.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from webapi.core.settings import Settings
+from webapi.jobs.plugin_api import PLUGIN_API_VERSION, SUPPORTED_VERSIONS, JobReader
 
 ENTRY_POINT_GROUP = "dispycluster.tasks"
 log = logging.getLogger(__name__)
 
-CheckHook = Callable[[Any, Session, Settings], None]
-SplitHook = Callable[[Any, Session], list[dict[str, Any]]]
+CheckHook = Callable[[Any, JobReader, Settings], None]
+SplitHook = Callable[[Any, JobReader], list[dict[str, Any]]]
 MergeHook = Callable[[list[Any], Any], Any]
 
 
@@ -43,9 +44,11 @@ def _module_source(module_name: str) -> str:
 class TaskType:
     """One kind of job.
 
-    `check` runs at submission (raise `ApiError` to refuse), `split` turns the parameters into the
-    chunks sent to nodes (one dispy job each; default: one chunk) and `merge` combines the chunks'
-    results (default: the only result). `context` carries operator settings to the node function.
+    `check` runs at submission (raise `webapi.core.domain_errors.InvalidError` or `ForbiddenError` to
+    refuse), `split` turns the parameters into the chunks sent to nodes (one dispy job each; default:
+    one chunk) and `merge` combines the chunks' results (default: the only result). `context` carries
+    operator settings to the node function. `api_version` is the `plugin_api` version the hooks were
+    written for.
     """
 
     name: str
@@ -56,6 +59,7 @@ class TaskType:
     check: CheckHook | None = None
     split: SplitHook | None = None
     merge: MergeHook | None = None
+    api_version: int = PLUGIN_API_VERSION
 
     @property
     def node_source(self) -> str:
@@ -65,10 +69,10 @@ class TaskType:
     def entry(self) -> str:
         return self.node_function.__name__
 
-    def chunks(self, params: BaseModel, session: Session) -> list[dict[str, Any]]:
+    def chunks(self, params: BaseModel, jobs: JobReader) -> list[dict[str, Any]]:
         if self.split is None:
             return [params.model_dump(mode="json")]
-        return self.split(params, session)
+        return self.split(params, jobs)
 
     def combine(self, results: list[Any], params: BaseModel) -> Any:
         if self.merge is None:
@@ -115,6 +119,14 @@ class Registry:
                 continue
             if not isinstance(task, TaskType):
                 log.error("entry point %s is not a TaskType (%r); skipped", point.name, task)
+                continue
+            if task.api_version not in SUPPORTED_VERSIONS:
+                log.error(
+                    "task type %s needs plugin API version %s, this service offers %s; skipped",
+                    task.name,
+                    task.api_version,
+                    ", ".join(map(str, sorted(SUPPORTED_VERSIONS))),
+                )
                 continue
             types.append(task)
         return cls(types)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import ConflictError, NotFoundError
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.schemas import JobChange, to_naive_utc
@@ -15,14 +15,14 @@ from webapi.jobs.tables import Job
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        raise ApiError(404, f"Unknown job {job_id}")
+        raise NotFoundError(f"Unknown job {job_id}")
     return job
 
 
 def change(session: Session, dispatcher: JobDispatcher, job_id: int, body: JobChange) -> Job:
     job = get_job(session, job_id)
     if job.status != JobStatus.QUEUED:
-        raise ApiError(409, f"Job {job_id} is {job.status}: only a queued job can be changed")
+        raise ConflictError(f"Job {job_id} is {job.status}: only a queued job can be changed")
     for name, value in body.model_dump(exclude_unset=True).items():
         if name == "scheduled_at":
             job.scheduled_at = to_naive_utc(value) if value else None
@@ -46,7 +46,7 @@ def cancel(session: Session, dispatcher: JobDispatcher, job_id: int) -> tuple[Jo
         dispatcher.publish(job)
         return job, True
     if job.status not in ACTIVE:
-        raise ApiError(409, f"Job {job_id} is {job.status}: it is not queued or running")
+        raise ConflictError(f"Job {job_id} is {job.status}: it is not queued or running")
     job.cancel_requested = True
     # Under the lock: the dispatcher, which saves its own copy of a running job, sees the request in
     # the same step as the flag (see `JobDispatcher._take_cancels`).
@@ -60,8 +60,7 @@ def cancel(session: Session, dispatcher: JobDispatcher, job_id: int) -> tuple[Jo
 def retry(session: Session, dispatcher: JobDispatcher, job_id: int) -> Job:
     job = get_job(session, job_id)
     if job.status not in RETRYABLE or not can_transition(JobStatus(job.status), JobStatus.QUEUED):
-        raise ApiError(
-            409,
+        raise ConflictError(
             f"Job {job_id} is {job.status}: only a failed, cancelled, timed-out or lost job can be retried",
         )
     store.transition(job, JobStatus.QUEUED)

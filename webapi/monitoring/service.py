@@ -7,7 +7,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import InvalidError, UpstreamError
 from webapi.core.runtime import Runtime
 from webapi.core.timefmt import utc, utc_from_unix
 from webapi.inventory import store as inventory
@@ -119,9 +119,9 @@ def history_series(runtime: Runtime, session: Session, query: HistoryQuery) -> H
     until = runtime.clock() if query.until is None else query.until
     since = until - 3600 if query.since is None else query.since
     if since >= until:
-        raise ApiError(422, "`since` must be before `until`")
+        raise InvalidError("`since` must be before `until`")
     if query.metric is not None and query.metric not in history.HISTORY_METRICS:
-        raise ApiError(422, f"Unknown metric {query.metric!r}; known: {', '.join(history.HISTORY_METRICS)}")
+        raise InvalidError(f"Unknown metric {query.metric!r}; known: {', '.join(history.HISTORY_METRICS)}")
     rows = [inventory.require_node(session, query.node)] if query.node else inventory.list_nodes(session)
     metrics = [query.metric] if query.metric else list(history.HISTORY_METRICS)
     window = prometheus.Window(since, until, query.step or prometheus.default_step(since, until))
@@ -153,14 +153,14 @@ def _prometheus_series(
 ) -> list[Series]:
     base_url = runtime.settings.prometheus_url
     if base_url is None:
-        raise ApiError(422, "`source=prometheus` needs DISPYCLUSTER_PROMETHEUS_URL to be set")
+        raise InvalidError("`source=prometheus` needs DISPYCLUSTER_PROMETHEUS_URL to be set")
     by_exporter = {row.exporter: row.name for row in rows}
     series: list[Series] = []
     for metric in metrics:
         try:
             found = prometheus.query_range(base_url, metric, window, runtime.settings.probe_timeout * 5)
         except prometheus.PrometheusError as error:
-            raise ApiError(502, str(error)) from None
+            raise UpstreamError(str(error)) from None
         points = {prometheus.node_of(labels, by_exporter): values for labels, values in found}
         series.extend(Series(node=row.name, metric=metric, points=points.get(row.name, [])) for row in rows)
     return series

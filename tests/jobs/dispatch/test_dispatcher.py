@@ -8,7 +8,7 @@ from datetime import timedelta
 from prometheus_client import REGISTRY
 from sqlalchemy import update
 
-from tests.jobs.dispatch.conftest import Harness
+from tests.support.dispatcher_harness import Harness
 from webapi.jobs import store
 from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
 from webapi.jobs.dispatch.engine_api import UpdateKind

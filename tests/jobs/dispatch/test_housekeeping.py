@@ -7,8 +7,8 @@ from datetime import timedelta
 from prometheus_client import REGISTRY
 from sqlalchemy import func, insert, select
 
-from tests.jobs.dispatch.conftest import REGISTRY as REGISTRY_OF_TYPES
-from tests.jobs.dispatch.conftest import Harness
+from tests.support.dispatcher_harness import REGISTRY as REGISTRY_OF_TYPES
+from tests.support.dispatcher_harness import Harness
 from webapi.jobs import store
 from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatch.housekeeping import (

@@ -6,7 +6,7 @@ import asyncio
 
 from prometheus_client import REGISTRY
 
-from tests.jobs.dispatch.conftest import ECHO, EchoParams, Harness
+from tests.support.dispatcher_harness import ECHO, EchoParams, Harness
 from tests.support.processes import wait_until
 from webapi.jobs.intake import Spec
 from webapi.jobs.schemas import JobCreate

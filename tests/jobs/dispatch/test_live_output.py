@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.jobs.dispatch.conftest import Harness
+from tests.support.dispatcher_harness import Harness
 from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
 from webapi.jobs.dispatch.engine_api import UpdateKind
 from webapi.jobs.dispatch.flights import STOP_GRACE_S

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.jobs.conftest import DISPYNODE, SECRET, TERMINAL
+from tests.support.jobs import DISPYNODE, SECRET, TERMINAL
 from tests.support.processes import free_port, running, wait_until
 from tests.support.webservice import run_service
 

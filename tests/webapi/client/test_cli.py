@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.conftest import SECRET
+from tests.support.jobs import SECRET
 from tests.support.processes import free_port
 from tests.support.webservice import run_service
 from tests.webapi.client.conftest import Cluster, dispynode, ended

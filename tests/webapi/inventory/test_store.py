@@ -1,6 +1,6 @@
 import pytest
 
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import ConflictError, NotFoundError
 from webapi.inventory import store
 from webapi.inventory.schemas import NodeChange, NodeSpec
 
@@ -43,19 +43,17 @@ def test_changing_the_address_moves_a_default_exporter_along(sessions):
         assert (row.address, row.exporter) == ("10.0.0.2", "10.0.0.9:9200")
 
 
-def test_create_twice_is_a_conflict_and_unknown_names_are_404(sessions):
+def test_create_twice_is_a_conflict_and_unknown_names_are_not_found(sessions):
     with sessions() as session:
         store.create_node(session, NodeSpec(name="a", address="a.lan"))
-        with pytest.raises(ApiError) as conflict:
+        with pytest.raises(ConflictError, match="already exists"):
             store.create_node(session, NodeSpec(name="a", address="a.lan"))
-        assert conflict.value.status == 409
         for action in (
             lambda: store.delete_node(session, "zz"),
             lambda: store.update_node(session, "zz", NodeChange()),
         ):
-            with pytest.raises(ApiError) as missing:
+            with pytest.raises(NotFoundError, match="not in the inventory"):
                 action()
-            assert missing.value.status == 404
 
 
 def test_a_deleted_node_can_be_added_again(sessions):

@@ -17,6 +17,7 @@ from webapi.jobs.dispatch import outcomes
 from webapi.jobs.dispatch.engine_api import Engine
 from webapi.jobs.dispatch.flights import Flight, Flights
 from webapi.jobs.dispatch.outcomes import Ending
+from webapi.jobs.plugin_api import SessionJobReader
 from webapi.jobs.registry import Registry
 from webapi.jobs.states import JobStatus
 from webapi.jobs.tables import Job
@@ -87,7 +88,7 @@ class Claims:
             return None
         try:
             params = task.parameters.model_validate(job.parameters)
-            chunks = task.chunks(params, session)
+            chunks = task.chunks(params, SessionJobReader(session))
         except Exception as exc:
             self._flights.end(session, job, Ending(JobStatus.FAILED, f"could not prepare the job: {exc}"))
             return None

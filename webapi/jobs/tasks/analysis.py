@@ -10,13 +10,12 @@ from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError, FieldError
+from webapi.core.domain_errors import FieldProblem, InvalidError
 from webapi.core.settings import Settings
+from webapi.jobs.plugin_api import JobReader
 from webapi.jobs.registry import TaskType
 from webapi.jobs.states import JobStatus
-from webapi.jobs.tables import Job
 from webapi.jobs.tasks import analysis_node
 
 PERCENTILES = (50, 90, 99)
@@ -51,30 +50,30 @@ class AnalysisParams(BaseModel):
         return self
 
 
-def _source_pages(session: Session, job_id: int) -> list[dict[str, Any]]:
-    source = session.get(Job, job_id)
+def _source_pages(jobs: JobReader, job_id: int) -> list[dict[str, Any]]:
+    source = jobs.job(job_id)
     problem = None
     if source is None:
         problem = f"job {job_id} does not exist"
     elif source.type != "scraping" or source.status != JobStatus.SUCCEEDED:
         problem = f"job {job_id} is a {source.status} {source.type} job, not a succeeded scraping job"
     if problem is not None:
-        raise ApiError(422, problem, [FieldError(loc="body.parameters.source_job_id", message=problem)])
+        raise InvalidError(problem, [FieldProblem("body.parameters.source_job_id", problem)])
     assert source is not None
     return list((source.result or {}).get("pages", []))
 
 
-def _check(params: AnalysisParams, session: Session, _settings: Settings) -> None:
+def _check(params: AnalysisParams, jobs: JobReader, _settings: Settings) -> None:
     if params.source_job_id is not None:
-        _source_pages(session, params.source_job_id)
+        _source_pages(jobs, params.source_job_id)
 
 
-def _split(params: AnalysisParams, session: Session) -> list[dict[str, Any]]:
+def _split(params: AnalysisParams, jobs: JobReader) -> list[dict[str, Any]]:
     if params.records is not None:
         records = [record.model_dump() for record in params.records]
     else:
         assert params.source_job_id is not None
-        records = _source_pages(session, params.source_job_id)
+        records = _source_pages(jobs, params.source_job_id)
     size = params.chunk_size
     return [{"records": records[i : i + size]} for i in range(0, len(records), size)]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import ForbiddenError
 from webapi.core.settings import Settings
+from webapi.jobs.plugin_api import JobReader
 from webapi.jobs.registry import TaskType
 from webapi.jobs.tasks import processing_node
 
@@ -26,9 +26,9 @@ class ProcessingParams(BaseModel):
     stdin: str | None = Field(None, max_length=1_000_000, description="Text fed to the command.")
 
 
-def _check(_params: ProcessingParams, _session: Session, settings: Settings) -> None:
+def _check(_params: ProcessingParams, _jobs: JobReader, settings: Settings) -> None:
     if not settings.allow_commands:
-        raise ApiError(403, "processing jobs are switched off on this service (DISPYCLUSTER_ALLOW_COMMANDS)")
+        raise ForbiddenError("processing jobs are switched off on this service (DISPYCLUSTER_ALLOW_COMMANDS)")
 
 
 def _context(settings: Settings) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from webapi.core.settings import Settings, load_settings
 from webapi.jobs import store
 from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatcher import JobDispatcher
+from webapi.jobs.plugin_api import JobReader
 from webapi.jobs.registry import Registry, TaskType
 from webapi.jobs.tables import Job, JobLog
 
@@ -36,7 +37,7 @@ class SplitParams(BaseModel):
     fail_merge: bool = False
 
 
-def _split(params: SplitParams, _session: Session) -> list[dict[str, Any]]:
+def _split(params: SplitParams, _jobs: JobReader) -> list[dict[str, Any]]:
     if params.parts < 0:
         raise ValueError("parts must not be negative")
     return [{"part": i} for i in range(params.parts)]

@@ -143,9 +143,10 @@ def launch_service() -> Callable[..., contextlib.AbstractContextManager[str]]:
     return web_service
 
 
-# Package scope: Playwright's sync API keeps an event loop running in this thread until it stops, which
-# would break asyncio.run() in the test packages collected after this one.
-@pytest.fixture(scope="package")
+# Module scope: Playwright's sync API keeps an event loop running in this thread until it stops, which
+# would break asyncio.run() in the tests collected after it. (A package-scoped fixture registered from
+# tests/support/ lives for the whole session.)
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
