@@ -21,6 +21,7 @@ from webapi.auth import AccessMiddleware, TokenError, Tokens, token_path
 from webapi.db import migrate
 from webapi.errors import ErrorResponse, install_error_handlers
 from webapi.jobs import wiring as jobs_wiring
+from webapi.nodecontrol import wiring as nodecontrol_wiring
 from webapi.observability import HttpMetricsMiddleware
 from webapi.private_files import private_dir
 from webapi.request_guard import RequestGuardMiddleware
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     # Routes match in order: the job API, the busiest under load, before the cluster and monitoring ones.
     jobs_wiring.install(app, runtime)
+    nodecontrol_wiring.install(app)
     install_monitoring(app, runtime)
     app.include_router(ws.router)
     install_ui(app)

@@ -31,6 +31,16 @@ class BackgroundService(Protocol):
     async def stop(self) -> None: ...
 
 
+class NodeSchedule(Protocol):
+    """Whether a node takes new jobs, else why not."""
+
+    @property
+    def schedulable(self) -> bool: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
 @dataclass
 class Extensions:
     """Hooks other parts fill in to enrich the cluster answers (all optional; unset means `null`).
@@ -38,10 +48,14 @@ class Extensions:
     - `job_counts()`: job counts by state for `GET /api/cluster/overview` (`jobs`), None before the first
       count.
     - `node_dispy(name)`: the dispy side of a node for the node answers (`dispy`), e.g. cpus and jobs.
+    - `node_schedule(name)`: whether the node takes new jobs (`schedulable`, `unschedulable_reason`);
+      `refresh_schedule()` brings that up to date at once (after a drain or resume).
     """
 
     job_counts: Callable[[], dict[str, int] | None] | None = None
     node_dispy: Callable[[str], dict[str, Any] | None] | None = None
+    node_schedule: Callable[[str], NodeSchedule | None] | None = None
+    refresh_schedule: Callable[[], None] | None = None
 
 
 @dataclass

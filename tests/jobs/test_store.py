@@ -61,19 +61,45 @@ def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sess
             ("mid", 5, None),
         ]:
             _job(session, name, priority, scheduled_at=scheduled_at)
-        claimed = store.claim_due(session, now, 3)
+        claimed = _claim(session, now, 3)
         assert [j.name for j in claimed] == ["high", "high2", "mid"]
         assert {(j.status, j.attempts) for j in claimed} == {("dispatched", 1)}
         session.expire_all()
         assert {session.get(Job, j.id).status for j in claimed} == {"dispatched"}
-        assert [j.name for j in store.claim_due(session, now + timedelta(hours=2), 5)] == ["later", "low"]
-        assert store.claim_due(session, now + timedelta(hours=2), 5) == []
+        assert [j.name for j in _claim(session, now + timedelta(hours=2), 5)] == ["later", "low"]
+        assert _claim(session, now + timedelta(hours=2), 5) == []
+
+
+def _claim(session, now, limit):
+    return store.claim_ids(session, [job_id for job_id, _ in store.due_candidates(session, now, limit)])
+
+
+def test_candidates_carry_the_placement_and_page_on_from_an_offset(sessions):
+    with sessions() as session:
+        first = _job(session, "first")
+        second = _job(session, "second")
+        session.get(Job, second.id).placement = {"labels": {"arch": "amd64"}}
+        session.commit()
+        now = store.naive_utc_now()
+        assert store.due_candidates(session, now, 5) == [
+            (first.id, None),
+            (second.id, {"labels": {"arch": "amd64"}}),
+        ]
+        assert store.due_candidates(session, now, 5, offset=1) == [(second.id, {"labels": {"arch": "amd64"}})]
+
+
+def test_claiming_ids_skips_a_job_cancelled_meanwhile(sessions):
+    with sessions() as session:
+        kept, cancelled = _job(session, "kept"), _job(session, "cancelled")
+        assert store.cancel_if_queued(session, cancelled)
+        assert [j.name for j in store.claim_ids(session, [kept.id, cancelled.id])] == ["kept"]
+        assert store.claim_ids(session, []) == []
 
 
 def test_kept_counts_follow_inserts_transitions_and_deletes(sessions):
     with sessions() as session:
         jobs = [_job(session, f"j{i}") for i in range(5)]
-        (claimed,) = store.claim_due(session, store.naive_utc_now(), 1)
+        (claimed,) = _claim(session, store.naive_utc_now(), 1)
         assert claimed.id == jobs[0].id and claimed.status == "dispatched" and claimed.attempts == 1
         store.transition(claimed, JobStatus.RUNNING)
         store.transition(claimed, JobStatus.SUCCEEDED)

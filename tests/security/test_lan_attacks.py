@@ -166,7 +166,12 @@ FOREIGN_ORIGINS = {
     "same site, other port (Grafana)": "http://127.0.0.1:3000",
     "opaque origin": "null",
 }
-MUTATIONS = [("POST", "/api/monitoring/collect_metrics"), ("POST", "/api/jobs/1/retry")]
+MUTATIONS = [
+    ("POST", "/api/monitoring/collect_metrics"),
+    ("POST", "/api/jobs/1/retry"),
+    ("POST", "/api/cluster/nodes/any/drain"),
+    ("POST", "/api/cluster/nodes/any/resume"),
+]
 
 
 @contextlib.contextmanager

@@ -4,5 +4,6 @@ from webapi.alerting.table import AlertRow
 from webapi.collection.table import SampleRow
 from webapi.inventory.table import NodeRow
 from webapi.jobs.models import Job, JobCount, JobLog
+from webapi.nodecontrol.tables import NodeDrain
 
-__all__ = ["AlertRow", "Job", "JobCount", "JobLog", "NodeRow", "SampleRow"]
+__all__ = ["AlertRow", "Job", "JobCount", "JobLog", "NodeDrain", "NodeRow", "SampleRow"]

@@ -359,13 +359,19 @@ class DispyEngine:
         )
 
     def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any]
+        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
     ) -> None:
+        """Hands the job to dispy for the node `node` (dispy's per-node submission: dispy queues it for
+        that node alone)."""
         if self._cluster is None:
             raise EngineError(self._error or "no dispy node is configured")
-        job = self._cluster.submit_job_id(key, source, entry, chunk, context)
+        with self._lock:
+            ip = next((state.ip for state in self._nodes.values() if state.name == node), None)
+        if ip is None:
+            raise EngineError(f"dispy does not know node {node!r}")
+        job = self._cluster.submit_job_id_node(key, ip, source, entry, chunk, context)
         if job is None:
-            raise EngineError("dispy refused the job")
+            raise EngineError(f"dispy refused the job for node {node!r}")
         with self._lock:
             self._jobs[key] = job
 

@@ -17,11 +17,13 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from webapi.errors import ApiError, FieldError, validation_fields
+from webapi.inventory.table import NodeRow
 from webapi.jobs import store
+from webapi.jobs.dispatch.placement import Placement, unknown_nodes
 from webapi.jobs.models import Job
 from webapi.jobs.registry import Registry, TaskType
 from webapi.jobs.schemas import JobCreate, to_naive_utc
@@ -49,6 +51,17 @@ def prepare(registry: Registry, body: JobCreate) -> tuple[TaskType, BaseModel]:
     return task, params
 
 
+def check_placement(body: JobCreate, session: Session) -> None:
+    """A 422 naming the placement's node names the inventory does not have."""
+    if body.placement is None or not body.placement.nodes:
+        return
+    known = session.scalars(select(NodeRow.name).where(NodeRow.removed.is_(False))).all()
+    unknown = unknown_nodes(Placement(frozenset(body.placement.nodes)), known)
+    if unknown:
+        message = f"Unknown node in placement: {', '.join(unknown)} (not in the inventory)"
+        raise ApiError(422, message, [FieldError(loc="body.placement.nodes", message=message)])
+
+
 def job_values(body: JobCreate, params: BaseModel) -> dict[str, Any]:
     return {
         "name": body.name,
@@ -64,6 +77,7 @@ def job_values(body: JobCreate, params: BaseModel) -> dict[str, Any]:
         "progress": 0.0,
         "cancel_requested": False,
         "log_bytes": 0,
+        "placement": body.placement.model_dump() if body.placement is not None else None,
     }
 
 
@@ -133,6 +147,7 @@ class Intake:
             with store.write_lock, self._sessions() as session:
                 for item in batch:
                     try:
+                        check_placement(item.body, session)
                         if item.task.check is not None:
                             item.task.check(item.params, session, self._settings)
                         values = job_values(item.body, item.params)

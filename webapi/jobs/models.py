@@ -36,6 +36,11 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     log_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    # {"nodes": [names], "labels": {key: value}} (see webapi.jobs.dispatch.placement); None: any node.
+    placement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # What the run cost its node(s), from the collected data; None: unknown.
+    peak_temperature_celsius: Mapped[float | None] = mapped_column(Float, nullable=True)
+    throttled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_status_created", "status", "created_at", "id"),

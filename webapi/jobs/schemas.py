@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationInfo, model_validator
 
 from webapi.api_time import ApiTime
 from webapi.jobs.states import JobStatus
+from webapi.schemas.inventory import NodeName
 
 
 def to_naive_utc(value: datetime) -> datetime:
@@ -23,6 +24,25 @@ def _render(value: datetime) -> str:
 UtcTime = Annotated[datetime, PlainSerializer(_render, return_type=str)]
 
 
+# The validation context key of the function that gives a queued job's waiting reason (see JobSummary).
+WAITING_REASON = "waiting_reason"
+# Label names as the inventory takes them (Prometheus label names).
+LabelKey = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")]
+LabelValue = Annotated[str, Field(max_length=256)]
+
+
+class PlacementSpec(BaseModel):
+    """Where a job may run: any of `nodes` (every node when empty) whose inventory labels include all
+    of `labels`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nodes: list[NodeName] = Field(default_factory=list, max_length=256, description="Inventory node names.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, max_length=32, description="Labels the node must all carry."
+    )
+
+
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +55,7 @@ class JobCreate(BaseModel):
     max_retries: int = Field(
         1, ge=0, le=10, description="Automatic new attempts after failed/timed_out/lost."
     )
+    placement: PlacementSpec | None = Field(None, description="Where the job may run; null: any node.")
 
 
 class JobChange(BaseModel):
@@ -64,6 +85,26 @@ class JobSummary(BaseModel):
     progress: float
     progress_message: str | None
     cancel_requested: bool
+    placement: dict[str, Any] | None = Field(
+        None, description='{"nodes": [...], "labels": {...}}; null: any node.'
+    )
+    waiting_reason: str | None = Field(
+        None,
+        description="Why the queued job cannot start on any node now (drained, guard, no match); else null.",
+    )
+    peak_temperature_celsius: float | None = Field(
+        None, description="Hottest temperature its node(s) reported during the run; null when unknown."
+    )
+    throttled: bool | None = Field(
+        None, description="Whether its node throttled during the run (Raspberry Pi); null when unknown."
+    )
+
+    @model_validator(mode="after")
+    def _waiting(self, info: ValidationInfo) -> JobSummary:
+        reason_of = (info.context or {}).get(WAITING_REASON)
+        if reason_of is not None and self.status == JobStatus.QUEUED:
+            self.waiting_reason = reason_of(self.placement, self.scheduled_at)
+        return self
 
 
 class JobDetail(JobSummary):

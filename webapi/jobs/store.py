@@ -89,22 +89,23 @@ def list_jobs(
 
 # A mapped class's `__table__` is its Table; SQLAlchemy types the attribute as the wider FromClause.
 _JOBS = cast(Table, Job.__table__)
-# What `claim_due` does, as one statement: the due subquery in queue order, then the conditional update.
-_DUE = (
-    select(_JOBS.c.id)
+# The due jobs in queue order, with their placement: the dispatcher picks a node for each before claiming.
+_CANDIDATES = (
+    select(_JOBS.c.id, _JOBS.c.placement)
     .where(
         _JOBS.c.status == JobStatus.QUEUED.value,
         or_(_JOBS.c.scheduled_at.is_(None), _JOBS.c.scheduled_at <= bindparam("now")),
     )
     .order_by(_JOBS.c.priority.desc(), _JOBS.c.id)
     .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
 )
-_CLAIM = (
+_CLAIM_IDS = (
     update(_JOBS)
-    # The outer status test guards against a concurrent cancel; as an expression, not the bare column,
-    # or SQLite walks every queued job through the status index instead of looking up the few ids.
+    # The status test guards against a concurrent cancel; as an expression, not the bare column, or
+    # SQLite walks every queued job through the status index instead of looking up the few ids.
     .where(
-        _JOBS.c.id.in_(_DUE.scalar_subquery()),
+        _JOBS.c.id.in_(bindparam("ids", expanding=True)),
         func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
     )
     .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
@@ -123,6 +124,8 @@ DISPATCHER_COLUMNS = (
     "error",
     "log_bytes",
     "scheduled_at",
+    "peak_temperature_celsius",
+    "throttled",
 )
 _SAVE = update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
 _INSERT_LOGS = insert(cast(Table, JobLog.__table__))
@@ -133,12 +136,22 @@ def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
     return [Job(**row._mapping) for row in rows]
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
-    """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
-    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them.
-    The jobs returned are detached copies of the claimed rows."""
+def due_candidates(
+    session: Session, now: datetime, limit: int, offset: int = 0
+) -> list[tuple[int, dict[str, Any] | None]]:
+    """(id, placement) of due queued jobs in queue order, from `offset` on."""
+    rows = session.connection().execute(_CANDIDATES, {"now": now, "limit": limit, "offset": offset})
+    return [(row.id, row.placement) for row in rows]
+
+
+def claim_ids(session: Session, ids: list[int]) -> list[Job]:
+    """queued → dispatched for the jobs `ids` still queued (a cancel may have come first): one `UPDATE …
+    RETURNING`, so no other writer can take them. The jobs returned, in queue order (higher priority
+    first, then first in, first out), are detached copies of the claimed rows."""
     check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
-    rows = session.connection().execute(_CLAIM, {"now": now, "limit": limit}).all()
+    if not ids:
+        return []
+    rows = session.connection().execute(_CLAIM_IDS, {"ids": ids}).all()
     # RETURNING comes in no particular order.
     return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
 
@@ -167,7 +180,7 @@ def cancel_if_queued(session: Session, job: Job) -> bool:
 
 
 def active_jobs(session: Session) -> list[Job]:
-    """Detached copies of the jobs dispatched or running, like `claim_due`'s."""
+    """Detached copies of the jobs dispatched or running, like `claim_ids`'s."""
     return _detached(session.connection().execute(_ACTIVE).all())
 
 

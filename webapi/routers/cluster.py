@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from webapi.deps import RuntimeDep, SessionDep
 from webapi.errors import ErrorResponse
 from webapi.inventory import store as inventory
+from webapi.runtime import Runtime
 from webapi.schemas.cluster import ClusterHealth, HttpSdGroup, NodeDetail, NodeSummary, Overview
 from webapi.schemas.inventory import NodeChange, NodeSpec
 from webapi.services import cluster, nodes
@@ -16,6 +17,12 @@ from webapi.services import cluster, nodes
 router = APIRouter(prefix="/api/cluster", tags=["cluster"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "Unknown node"}}
 NodeName = Annotated[str, Path(description="Inventory name of the node")]
+
+
+def _inventory_changed(runtime: Runtime) -> None:
+    """Placement sees the node's labels (and a new node) at once, not at the next periodic look."""
+    if runtime.extensions.refresh_schedule is not None:
+        runtime.extensions.refresh_schedule()
 
 
 @router.get("/overview", response_model=Overview)
@@ -52,6 +59,7 @@ def node_detail(
 )
 def add_node(runtime: RuntimeDep, session: SessionDep, spec: NodeSpec) -> NodeSummary:
     row = inventory.create_node(session, spec)
+    _inventory_changed(runtime)
     return nodes.summary(runtime, row, cluster.now(runtime))
 
 
@@ -60,12 +68,14 @@ def change_node(
     runtime: RuntimeDep, session: SessionDep, node_name: NodeName, change: NodeChange
 ) -> NodeSummary:
     row = inventory.update_node(session, node_name, change)
+    _inventory_changed(runtime)
     return nodes.summary(runtime, row, cluster.now(runtime))
 
 
 @router.delete("/nodes/{node_name}", status_code=204, responses=NOT_FOUND)
-def remove_node(session: SessionDep, node_name: NodeName) -> Response:
+def remove_node(runtime: RuntimeDep, session: SessionDep, node_name: NodeName) -> Response:
     inventory.delete_node(session, node_name)
+    _inventory_changed(runtime)
     return Response(status_code=204)
 
 

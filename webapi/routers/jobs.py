@@ -86,9 +86,9 @@ async def list_jobs(
         created_before=to_naive_utc(created_before) if created_before else None,
     )
 
-    def page(session: Session, _jobs: JobDispatcher) -> JobPage:
+    def page(session: Session, jobs: JobDispatcher) -> JobPage:
         rows, total = store.list_jobs(session, filters, limit, offset, order)
-        items = [JobSummary.model_validate(row) for row in rows]
+        items = [jobs.summary(row, JobSummary) for row in rows]
         return JobPage(items=items, total=total, limit=limit, offset=offset)
 
     return _json(await _in_session(request, page))
@@ -98,7 +98,7 @@ async def list_jobs(
 async def create_job(body: JobCreate, request: Request) -> Response:
     jobs = _dispatcher(request)
     task, params = intake.prepare(jobs.registry, body)
-    job = JobDetail.model_validate(await jobs.intake.submit(task, params, body))
+    job = jobs.summary(await jobs.intake.submit(task, params, body), JobDetail)
     return _json(job, status.HTTP_201_CREATED, {"Location": f"/api/jobs/{job.id}"})
 
 
@@ -109,15 +109,13 @@ async def job_types(request: Request) -> Response:
 
 @router.get("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
 async def get_job(job_id: JobId, request: Request) -> Response:
-    return _json(
-        await _in_session(request, lambda s, _j: JobDetail.model_validate(service.get_job(s, job_id)))
-    )
+    return _json(await _in_session(request, lambda s, j: j.summary(service.get_job(s, job_id), JobDetail)))
 
 
 @router.put("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
 async def change_job(job_id: JobId, body: JobChange, request: Request) -> Response:
     return _json(
-        await _in_session(request, lambda s, j: JobDetail.model_validate(service.change(s, j, job_id, body)))
+        await _in_session(request, lambda s, j: j.summary(service.change(s, j, job_id, body), JobDetail))
     )
 
 
@@ -129,7 +127,7 @@ async def change_job(job_id: JobId, body: JobChange, request: Request) -> Respon
 async def cancel_job(job_id: JobId, request: Request) -> Response:
     def cancel(session: Session, jobs: JobDispatcher) -> tuple[JobDetail, bool]:
         job, done = service.cancel(session, jobs, job_id)
-        return JobDetail.model_validate(job), done
+        return jobs.summary(job, JobDetail), done
 
     job, done = await _in_session(request, cancel)
     return _json(job, status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED)
@@ -137,9 +135,7 @@ async def cancel_job(job_id: JobId, request: Request) -> Response:
 
 @router.post("/api/jobs/{job_id}/retry", response_model=JobDetail, responses=_ERRORS)
 async def retry_job(job_id: JobId, request: Request) -> Response:
-    return _json(
-        await _in_session(request, lambda s, j: JobDetail.model_validate(service.retry(s, j, job_id)))
-    )
+    return _json(await _in_session(request, lambda s, j: j.summary(service.retry(s, j, job_id), JobDetail)))
 
 
 @router.get("/api/jobs/{job_id}/logs", response_model=LogPage, responses=_ERRORS)

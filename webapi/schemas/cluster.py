@@ -85,6 +85,11 @@ class NodeSummary(NodeFigures):
     reason: str | None = Field(None, description="Why the node is not online.")
     last_seen: datetime | None
     dispy: dict[str, Any] | None = Field(None, description="The node's dispy side; null until jobs exist.")
+    schedulable: bool | None = Field(
+        None,
+        description="Whether new jobs may start on the node (not drained, no guard tripped).",
+    )
+    unschedulable_reason: str | None = Field(None, description="Why no new job starts there (drain, guard).")
 
 
 class FilesystemOut(BaseModel):

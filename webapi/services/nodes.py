@@ -38,12 +38,15 @@ def summary(runtime: Runtime, row: NodeRow, now: float) -> NodeSummary:
     state = node_state(runtime, row.name)
     status, reason = status_of(runtime, state, now)
     dispy = runtime.extensions.node_dispy(row.name) if runtime.extensions.node_dispy else None
+    schedule = runtime.extensions.node_schedule(row.name) if runtime.extensions.node_schedule else None
     return NodeSummary(
         **to_model(row).model_dump(),
         status=status,
         reason=reason,
         last_seen=utc(state.last_success_at),
         dispy=dispy,
+        schedulable=schedule.schedulable if schedule else None,
+        unschedulable_reason=schedule.reason if schedule else None,
         **_values(current_metrics(state, status)),
     )
 

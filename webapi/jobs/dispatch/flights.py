@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import outcomes
+from webapi.jobs.dispatch.cost import RunCost
 from webapi.jobs.dispatch.engine_api import Engine, JobUpdate, UpdateKind
+from webapi.jobs.dispatch.guards import UNKNOWN, Condition
 from webapi.jobs.dispatch.outcomes import Ending, StopAction
 from webapi.jobs.models import Job
 from webapi.jobs.registry import TaskType
@@ -47,6 +50,9 @@ class Flight:
     started: float | None = None
     stopping: JobStatus | None = None
     stop_since: float | None = None
+    # The node each chunk out was handed to, by key.
+    placed: dict[str, str] = field(default_factory=dict)
+    cost: RunCost = field(default_factory=RunCost)
 
     @property
     def job_id(self) -> int:
@@ -65,10 +71,13 @@ class Flights:
         settings: Settings,
         engine: Engine,
         publish: Callable[[Job], None],
+        *,
         requeued: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
+        condition: Callable[[str], Condition] = lambda _name: UNKNOWN,
     ) -> None:
         self._settings = settings
+        self._condition = condition
         self._engine = engine
         self._publish = publish
         self._requeued = requeued
@@ -86,6 +95,23 @@ class Flights:
     def chunks_out(self) -> int:
         """Chunks the engine holds (queued there or running)."""
         return sum(len(flight.live) for flight in self._flights.values())
+
+    def loads(self) -> Counter[str]:
+        """Chunks the engine holds, by the node they were handed to."""
+        loads: Counter[str] = Counter()
+        for flight in self._flights.values():
+            loads.update(flight.placed[key] for key in flight.live)
+        return loads
+
+    def sample_cost(self) -> None:
+        """Folds the nodes' current condition into the cost of each running flight."""
+        for flight in self._flights.values():
+            if flight.started is not None:
+                self._see(flight)
+
+    def _see(self, flight: Flight) -> None:
+        for node in set(flight.placed.values()):
+            flight.cost = flight.cost.seen(self._condition(node))
 
     def save(self, session: Session) -> None:
         store.save_jobs(session, self._changed.values())
@@ -117,6 +143,7 @@ class Flights:
             store.transition(job, JobStatus.RUNNING)
             job.node = update.node
             flight.started = update.at
+            self._see(flight)
             flight.deadline = outcomes.deadline(update.at, flight.timeout_s)
             self._publish(job)
 
@@ -192,6 +219,9 @@ class Flights:
             self._engine.cancel(key)
         if flight.started is not None:
             metrics.RUN_TIME.labels(flight.job.type).observe(self._clock() - flight.started)
+            self._see(flight)
+        flight.job.peak_temperature_celsius = flight.cost.peak_temperature_celsius
+        flight.job.throttled = flight.cost.throttled
         self.end(session, flight.job, ending)
 
     def end(self, session: Session, job: Job, ending: Ending) -> None:

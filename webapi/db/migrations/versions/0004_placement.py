@@ -1,0 +1,38 @@
+"""Placement, node drains and each job's cost: `jobs.placement`, `jobs.peak_temperature_celsius`,
+`jobs.throttled` and the `node_drains` table.
+
+Revision ID: 0004_placement
+Revises: 0003_jobs
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004_placement"
+down_revision: str | None = "0003_jobs"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("jobs", sa.Column("placement", sa.JSON(), nullable=True))
+    op.add_column("jobs", sa.Column("peak_temperature_celsius", sa.Float(), nullable=True))
+    op.add_column("jobs", sa.Column("throttled", sa.Boolean(), nullable=True))
+    op.create_table(
+        "node_drains",
+        sa.Column("name", sa.String(128), primary_key=True),
+        sa.Column("reason", sa.String(200), nullable=True),
+        sa.Column("until", sa.DateTime(), nullable=True),
+        sa.Column("since", sa.DateTime(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("node_drains")
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("throttled")
+        batch.drop_column("peak_temperature_celsius")
+        batch.drop_column("placement")
