@@ -40,6 +40,9 @@ class NodeSchedule(Protocol):
     @property
     def reason(self) -> str | None: ...
 
+    @property
+    def drained(self) -> bool: ...
+
 
 @dataclass
 class Extensions:

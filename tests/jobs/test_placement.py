@@ -36,7 +36,7 @@ def test_drain_and_resume_answer_the_node_and_outlive_a_restart_and_a_removal(ma
     drained = client.post("/api/cluster/nodes/pi1/drain", json={"reason": "new fan"})
     assert drained.status_code == 200, drained.text
     body = drained.json()
-    assert (body["name"], body["schedulable"]) == ("pi1", False)
+    assert (body["name"], body["schedulable"], body["drained"]) == ("pi1", False, True)
     assert body["unschedulable_reason"] == "pi1 is drained (new fan)"
     assert client.get("/api/cluster/nodes/pi1").json()["unschedulable_reason"] == "pi1 is drained (new fan)"
     assert _schedulable_gauge(client)["pi1"] == 0
@@ -54,6 +54,7 @@ def test_drain_and_resume_answer_the_node_and_outlive_a_restart_and_a_removal(ma
     resumed = client.post("/api/cluster/nodes/pi1/resume")
     assert resumed.status_code == 200
     assert (resumed.json()["schedulable"], resumed.json()["unschedulable_reason"]) == (True, None)
+    assert resumed.json()["drained"] is False
     assert _schedulable_gauge(client)["pi1"] == 1
 
 

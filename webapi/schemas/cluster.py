@@ -90,6 +90,7 @@ class NodeSummary(NodeFigures):
         description="Whether new jobs may start on the node (not drained, no guard tripped).",
     )
     unschedulable_reason: str | None = Field(None, description="Why no new job starts there (drain, guard).")
+    drained: bool | None = Field(None, description="Whether an operator drained the node (POST …/drain).")
 
 
 class FilesystemOut(BaseModel):

@@ -47,6 +47,7 @@ def summary(runtime: Runtime, row: NodeRow, now: float) -> NodeSummary:
         dispy=dispy,
         schedulable=schedule.schedulable if schedule else None,
         unschedulable_reason=schedule.reason if schedule else None,
+        drained=schedule.drained if schedule else None,
         **_values(current_metrics(state, status)),
     )
 

@@ -40,6 +40,7 @@ class NodeView:
     name: str
     labels: Mapping[str, str]
     reasons: tuple[str, ...]
+    drained: bool = False
 
     @property
     def schedulable(self) -> bool:
@@ -110,7 +111,8 @@ class NodeBoard:
         for name in sorted(names):
             facts = self._facts.get(name) or NodeFacts(name)
             reasons = guards.reasons(facts.drain, self._trips.get(name, {}), utc_now)
-            views[name] = NodeView(name, facts.labels, tuple(reasons))
+            drained = facts.drain is not None and facts.drain.active(utc_now)
+            views[name] = NodeView(name, facts.labels, tuple(reasons), drained)
         for gone in self.views.keys() - views.keys():
             metrics.NODE_SCHEDULABLE.remove(gone)
         for view in views.values():

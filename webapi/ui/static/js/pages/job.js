@@ -1,6 +1,6 @@
 // One job: details, progress, result, error, logs tailing live; cancel, retry and priority change.
 import { api, reportError } from "../api.js";
-import { byId, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
+import { byId, celsius, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
 import { t } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { jobErrorText, typeTitle } from "../wording.js";
@@ -15,6 +15,22 @@ let logCursor = null;
 
 function detail(label, value) {
   return [el("dt", { text: label }), el("dd", {}, value)];
+}
+
+function placementText(placement) {
+  if (!placement) return t("jobs.placement_any");
+  const parts = [...(placement.nodes ?? []), ...Object.entries(placement.labels ?? {}).map(([key, value]) => `${key}=${value}`)];
+  return parts.join(", ") || t("jobs.placement_any");
+}
+
+// What the run cost its node: unknown when no data was collected, never a guess.
+function celsiusOrUnknown(value) {
+  return value === null || value === undefined ? t("value.unknown") : celsius(value);
+}
+
+function yesNo(value) {
+  if (value === null || value === undefined) return t("value.unknown");
+  return t(value ? "value.yes" : "value.no");
 }
 
 function render() {
@@ -39,6 +55,10 @@ function render() {
     ...detail(t("jobs.started"), timeEl(job.started_at)),
     ...detail(t("jobs.finished"), timeEl(job.finished_at)),
     ...detail(t("col.duration"), el("span", { id: "job-elapsed", text: jobRunTime(job) })),
+    ...(job.waiting_reason ? detail(t("jobs.waiting_reason"), el("span", { id: "job-waiting", text: job.waiting_reason })) : []),
+    ...detail(t("jobs.placement"), placementText(job.placement)),
+    ...detail(t("jobs.peak_temperature"), job.finished_at ? celsiusOrUnknown(job.peak_temperature_celsius) : "—"),
+    ...detail(t("jobs.throttled"), job.finished_at ? yesNo(job.throttled) : "—"),
   ]);
   setText("job-parameters", pretty(job.parameters));
   setText("job-result", pretty(job.result));
