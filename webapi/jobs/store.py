@@ -100,10 +100,25 @@ _CANDIDATES = (
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
 )
+# What `claim_due` does, as one statement: the due subquery in queue order, then the conditional update.
+_CLAIM_DUE = (
+    update(_JOBS)
+    # The outer status test guards against a concurrent cancel; as an expression, not the bare column,
+    # or SQLite walks every queued job through the status index instead of looking up the few ids.
+    .where(
+        _JOBS.c.id.in_(_CANDIDATES.with_only_columns(_JOBS.c.id).offset(None).scalar_subquery()),
+        func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
+    )
+    .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
+    .returning(*_JOBS.c)
+)
+_UNCLAIM = (
+    update(_JOBS)
+    .where(_JOBS.c.id.in_(bindparam("ids", expanding=True)), _JOBS.c.status == JobStatus.DISPATCHED.value)
+    .values(status=JobStatus.QUEUED.value, attempts=_JOBS.c.attempts - 1)
+)
 _CLAIM_IDS = (
     update(_JOBS)
-    # The status test guards against a concurrent cancel; as an expression, not the bare column, or
-    # SQLite walks every queued job through the status index instead of looking up the few ids.
     .where(
         _JOBS.c.id.in_(bindparam("ids", expanding=True)),
         func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
@@ -144,10 +159,24 @@ def due_candidates(
     return [(row.id, row.placement) for row in rows]
 
 
+def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
+    """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
+    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them.
+    The jobs returned are detached copies of the claimed rows."""
+    check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
+    rows = session.connection().execute(_CLAIM_DUE, {"now": now, "limit": limit}).all()
+    # RETURNING comes in no particular order.
+    return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
+
+
+def unclaim(session: Session, ids: list[int]) -> None:
+    """Undoes `claim_due` for the jobs `ids` in the same transaction (no node could take them)."""
+    session.connection().execute(_UNCLAIM, {"ids": ids})
+
+
 def claim_ids(session: Session, ids: list[int]) -> list[Job]:
-    """queued → dispatched for the jobs `ids` still queued (a cancel may have come first): one `UPDATE …
-    RETURNING`, so no other writer can take them. The jobs returned, in queue order (higher priority
-    first, then first in, first out), are detached copies of the claimed rows."""
+    """queued → dispatched for the jobs `ids` still queued (a cancel may have come first), as detached
+    copies in queue order, like `claim_due`."""
     check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
     if not ids:
         return []
@@ -180,7 +209,7 @@ def cancel_if_queued(session: Session, job: Job) -> bool:
 
 
 def active_jobs(session: Session) -> list[Job]:
-    """Detached copies of the jobs dispatched or running, like `claim_ids`'s."""
+    """Detached copies of the jobs dispatched or running, like `claim_due`'s."""
     return _detached(session.connection().execute(_ACTIVE).all())
 
 

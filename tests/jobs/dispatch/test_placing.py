@@ -78,6 +78,7 @@ def test_a_drained_node_gets_no_new_job_and_the_waiting_jobs_say_why(placed: Har
     waiting = placed.add_job(placement={"labels": AMD})
     anywhere = [placed.add_job() for _ in range(5)]
     placed.dispatcher.step()
+    placed.dispatcher.step()  # the first claim gave back the job for amd; this one looks past it
     assert "amd" not in _nodes_of(placed).values()
     assert placed.job(waiting).status == "queued"
     assert (
@@ -178,3 +179,16 @@ def test_the_cost_is_unknown_without_collected_data(placed: Harness):
     placed.dispatcher.step()
     done: Job = placed.job(job)
     assert (done.status, done.peak_temperature_celsius, done.throttled) == ("succeeded", None, None)
+
+
+def test_a_queue_head_waiting_for_one_node_is_looked_past_at_the_next_step(placed: Harness):
+    pinned = [placed.add_job(placement={"nodes": ["pi1"]}, priority=9) for _ in range(10)]
+    behind = placed.add_job(placement={"labels": AMD})
+    placed.dispatcher.step()
+    # The one-statement claim took the first six due jobs: two fit pi1, the others were given back.
+    assert sorted(_nodes_of(placed).values()) == ["pi1", "pi1"]
+    assert [placed.job(j).status for j in pinned[2:6]] == ["queued"] * 4
+    assert [placed.job(j).attempts for j in pinned[2:6]] == [0] * 4
+    placed.dispatcher.step()  # looks past the ten waiting for pi1
+    assert _nodes_of(placed)[f"{behind}/1/0"] == "amd"
+    assert placed.job(behind).status == "dispatched"

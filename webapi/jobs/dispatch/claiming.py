@@ -68,6 +68,9 @@ class Claims:
         self._next_scan = 0.0
         # The nodes as this step places jobs (their room counted down as chunks are placed).
         self._slots: list[NodeSlot] = []
+        # Whether due jobs wait for a node (busy, unschedulable, no match): claims then pick a node for
+        # each due job before claiming it, and look past the ones that wait.
+        self._crowded = False
 
     def note_due(self) -> None:
         self._maybe_due = True
@@ -77,46 +80,78 @@ class Claims:
         return self._board.slots(self._engine.nodes(), self._flights.loads(), self._settings.jobs_per_cpu)
 
     def free_slots(self) -> int:
-        """How many more chunks the schedulable nodes that are up have room for."""
-        return sum(slot.free for slot in self.slots() if slot.schedulable and slot.free > 0)
+        """How many more chunks the schedulable nodes that are up had room for after the last claim."""
+        return sum(slot.free for slot in self._slots if slot.schedulable and slot.free > 0)
 
     def claim(self, session: Session, now: float) -> list[Ready]:
         """Claims (queued → dispatched) due jobs in queue order while a node that matches each has room,
         not committed yet. A job that cannot run (type gone, preparation failed) ends here; one with no
         chunk succeeds."""
-        if not (self._maybe_due or now >= self._next_scan):
-            return []
         self._slots = self.slots()
-        free = sum(slot.free for slot in self._slots if slot.schedulable and slot.free > 0)
-        if free <= 0:
+        free = self.free_slots()
+        if free <= 0 or not (self._maybe_due or now >= self._next_scan):
             return []
         # Cleared before the query: a submission committed meanwhile sets it again.
         self._maybe_due, self._next_scan = False, now + SCAN_INTERVAL_S
         utc_now = store.naive_utc_now()
-        picks: dict[int, tuple[str, Placement | None]] = {}
-        scanned, ask, limit = 0, free, free + LOOKAHEAD
-        while free > 0 and scanned < limit:
-            candidates = store.due_candidates(session, utc_now, ask, scanned)
-            scanned += len(candidates)
-            for job_id, stored in candidates:
-                placement = Placement.from_json(stored)
-                slot = choose(placement, self._slots)
-                if slot is not None:
-                    slot.free -= 1
-                    free -= 1
-                    picks[job_id] = (slot.name, placement)
-            if len(candidates) < ask:
-                break  # the end of the queue
-            # Jobs ahead wait for busy or unschedulable nodes: look further, a page at a time.
-            ask = max(free, PAGE)
-        if free <= 0:
+        if self._crowded:
+            picks = self._scan(session, utc_now, free)
+            claimed = store.claim_ids(session, list(picks))
+        else:
+            claimed, picks = self._claim_head(session, utc_now, free)
+        if self.free_slots() <= 0:
             self._maybe_due = True  # more may be waiting
-        claimed = store.claim_ids(session, list(picks))
         return [
             ready
             for job in claimed
             if (ready := self._prepare(session, job, utc_now, *picks[job.id])) is not None
         ]
+
+    def _place(self, stored: dict[str, Any] | None) -> tuple[str, Placement | None] | None:
+        """The node for a job with this placement (its room taken), or None when none has room."""
+        placement = Placement.from_json(stored)
+        slot = choose(placement, self._slots)
+        if slot is None:
+            return None
+        slot.free -= 1
+        return slot.name, placement
+
+    def _claim_head(
+        self, session: Session, now: datetime, free: int
+    ) -> tuple[list[Job], dict[int, tuple[str, Placement | None]]]:
+        """The usual case, in one statement: claims the first `free` due jobs, then gives back those whose
+        placement finds no node with room (the next claims then look past them: see `_scan`)."""
+        claimed = store.claim_due(session, now, free)
+        picks: dict[int, tuple[str, Placement | None]] = {}
+        for job in claimed:
+            if (pick := self._place(job.placement)) is not None:
+                picks[job.id] = pick
+        if len(picks) < len(claimed):
+            store.unclaim(session, [job.id for job in claimed if job.id not in picks])
+            claimed = [job for job in claimed if job.id in picks]
+            self._crowded = self._maybe_due = True
+        return claimed, picks
+
+    def _scan(self, session: Session, now: datetime, free: int) -> dict[int, tuple[str, Placement | None]]:
+        """While due jobs wait for a node: picks a node for each due job in queue order, past the waiting
+        ones, up to LOOKAHEAD jobs beyond the room there is."""
+        picks: dict[int, tuple[str, Placement | None]] = {}
+        scanned, ask, limit, waiting = 0, free, free + LOOKAHEAD, False
+        while free > 0 and scanned < limit:
+            candidates = store.due_candidates(session, now, ask, scanned)
+            scanned += len(candidates)
+            for job_id, stored in candidates:
+                if (pick := self._place(stored)) is None:
+                    waiting = True
+                else:
+                    picks[job_id] = pick
+                    free -= 1
+            if len(candidates) < ask:
+                break  # the end of the queue
+            ask = max(free, PAGE)
+        # Back to the one-statement claim once no due job it looked at had to wait.
+        self._crowded = waiting
+        return picks
 
     def _prepare(
         self, session: Session, job: Job, now: datetime, node: str, placement: Placement | None

@@ -69,8 +69,11 @@ def choose(placement: Placement | None, nodes: Sequence[NodeSlot], *, room: bool
     """The matching schedulable node with the most room (the first listed on a tie), or None; with
     `room=False` also one with no room left (for the further chunks of a job already placed)."""
     best: NodeSlot | None = None
-    for node in matching(placement, nodes):
-        if node.schedulable and (node.free > 0 or not room) and (best is None or node.free > best.free):
+    for node in nodes:
+        # The cheap tests first: the label match is the costly one.
+        if not node.schedulable or (room and node.free <= 0) or (best is not None and node.free <= best.free):
+            continue
+        if placement is None or placement.matches(node.name, node.labels):
             best = node
     return best
 
