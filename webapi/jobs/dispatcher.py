@@ -84,7 +84,7 @@ class JobDispatcher:
             self.publish,
             requeued=self._queue_changed,
             clock=clock,
-            condition=self.board.condition,
+            condition=self.board.condition if condition_source is not None else None,
         )
         self.claims = Claims(settings, self.registry, engine, self.flights, self.publish, board=self.board)
         self.housekeeping = Housekeeping(settings, sessions, engine, self.registry, node_source)

@@ -21,7 +21,7 @@ from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import outcomes
 from webapi.jobs.dispatch.cost import RunCost
 from webapi.jobs.dispatch.engine_api import Engine, JobUpdate, UpdateKind
-from webapi.jobs.dispatch.guards import UNKNOWN, Condition
+from webapi.jobs.dispatch.guards import Condition
 from webapi.jobs.dispatch.outcomes import Ending, StopAction
 from webapi.jobs.models import Job
 from webapi.jobs.registry import TaskType
@@ -74,7 +74,7 @@ class Flights:
         *,
         requeued: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
-        condition: Callable[[str], Condition] = lambda _name: UNKNOWN,
+        condition: Callable[[str], Condition] | None = None,
     ) -> None:
         self._settings = settings
         self._condition = condition
@@ -110,6 +110,8 @@ class Flights:
                 self._see(flight)
 
     def _see(self, flight: Flight) -> None:
+        if self._condition is None:  # nothing collected: the cost stays unknown
+            return
         for node in set(flight.placed.values()):
             flight.cost = flight.cost.seen(self._condition(node))
 
@@ -220,8 +222,10 @@ class Flights:
         if flight.started is not None:
             metrics.RUN_TIME.labels(flight.job.type).observe(self._clock() - flight.started)
             self._see(flight)
-        flight.job.peak_temperature_celsius = flight.cost.peak_temperature_celsius
-        flight.job.throttled = flight.cost.throttled
+        job, cost = flight.job, flight.cost
+        # Written only when it differs (an earlier attempt's cost, or this one's): an ORM set costs.
+        if (job.peak_temperature_celsius, job.throttled) != (cost.peak_temperature_celsius, cost.throttled):
+            job.peak_temperature_celsius, job.throttled = cost.peak_temperature_celsius, cost.throttled
         self.end(session, flight.job, ending)
 
     def end(self, session: Session, job: Job, ending: Ending) -> None:
