@@ -117,6 +117,12 @@ on("job", (update) => {
   // Result and error are not in the live message: fetch the whole job once it has ended.
   if (!CANCELLABLE.has(job.status)) loadJob().catch(reportError);
 });
+// A queued job's waiting reason follows the nodes (a drain, a guard), which send no job message: read
+// the job again when the nodes change, at most every 5 s.
+const refreshWaiting = coalesce(() => loadJob().catch(reportError), 5000);
+on("nodes", () => {
+  if (job?.status === "queued") refreshWaiting();
+});
 onReconnect(() => {
   loadJob().catch(reportError);
   tailLogs();
