@@ -3,6 +3,8 @@ job runs on its node, a drained node gets no new job, drains outlive restarts an
 
 from __future__ import annotations
 
+import os
+import signal
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -130,3 +132,21 @@ def test_a_pinned_job_runs_on_its_node_and_a_drained_node_gets_no_new_job(start_
     # No exporter runs on these nodes: what the run cost them is unknown, not made up.
     assert (done["peak_temperature_celsius"], done["throttled"]) == (None, None)
     assert done["placement"] == {"nodes": [], "labels": {"arch": "amd64"}}
+
+
+def test_jobs_waiting_for_a_node_that_dies_end_lost_instead_of_waiting_forever(start_node, make_client):
+    """dispy drops the jobs queued for a dead node without a word; the service ends them `lost`."""
+    victim = start_node(cpus=1)
+    client = make_client([])
+    _add(client, victim.name, victim.host, victim.port)
+    states = client.app.state.jobs.node_states
+    wait_until(lambda: sum(s.state == "up" for s in states()) == 1, timeout=30)
+    pinned = {"nodes": [victim.name]}
+    running = submit(client, "processing", {"command": ["sleep", "30"]}, placement=pinned, max_retries=0)
+    queued = submit(client, "processing", {"command": ["true"]}, placement=pinned, max_retries=0)
+    wait_job(client, running["id"], lambda j: j["status"] == "running")
+    assert client.get(f"/api/jobs/{queued['id']}").json()["status"] == "dispatched"  # waiting in dispy
+    os.killpg(victim.proc.pid, signal.SIGKILL)
+    assert wait_done(client, running["id"])["status"] == "lost"
+    ended = wait_done(client, queued["id"])
+    assert (ended["status"], ended["error"]) == ("lost", f"node {victim.name} stopped answering")
