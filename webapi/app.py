@@ -36,6 +36,7 @@ from webapi.core.settings import Settings, SettingsError, deprecation_warnings, 
 from webapi.jobs import wiring as jobs_wiring
 from webapi.live import wiring as live_wiring
 from webapi.monitoring import wiring as monitoring_wiring
+from webapi.nodecontrol import wiring as nodecontrol_wiring
 from webapi.ui import install_ui
 from webapi.wheelhouse import routes as wheelhouse
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     # Routes match in order: the job API, the busiest under load, before the cluster and monitoring ones.
     jobs_wiring.install(app, runtime)
+    nodecontrol_wiring.install(app)
     cluster_wiring.install(app)
     monitoring_wiring.install(app, runtime)
     live_wiring.install(app, runtime)

@@ -45,6 +45,7 @@ def _time_requests(moment: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", "/api/jobs", {"json": {"name": "edge", **PROCESSING, "scheduled_at": moment}}),
         ("PUT", "/api/jobs/1", {"json": {"scheduled_at": moment}}),
         ("GET", "/api/jobs", {"params": {"created_after": moment, "created_before": moment}}),
+        ("POST", "/api/cluster/nodes/fuzz-node/drain", {"json": {"until": moment}}),
         ("GET", "/api/monitoring/metrics", {"params": {"since": moment}}),
         ("GET", "/api/monitoring/metrics", {"params": {"until": moment, "metric": "cpu_percent"}}),
         ("GET", "/api/monitoring/export", {"params": {"since": moment}}),
@@ -67,6 +68,8 @@ def _no_server_error(response: httpx.Response) -> None:
 def client(service_url: str) -> httpx.Client:
     with httpx.Client(base_url=service_url, headers=AUTH, trust_env=False, timeout=30) as client:
         assert client.post("/api/jobs", json={"name": "target", **PROCESSING}).status_code == 201
+        node = {"name": "fuzz-node", "address": "127.0.0.1"}
+        assert client.post("/api/cluster/nodes", json=node).status_code == 201
         yield client
 
 
@@ -98,6 +101,9 @@ NUL_BODIES = [
     lambda text: ("PUT", "/api/jobs/1", {"name": text}),
     lambda text: ("POST", "/api/cluster/nodes", {"name": text, "address": "127.0.0.1"}),
     lambda text: ("POST", "/api/cluster/nodes", {"name": "nul-node", "address": text}),
+    lambda text: ("POST", "/api/cluster/nodes/fuzz-node/drain", {"reason": text}),
+    lambda text: ("POST", "/api/jobs", {"name": "nul", **PROCESSING, "placement": {"nodes": [text]}}),
+    lambda text: ("POST", "/api/jobs", {"name": "nul", **PROCESSING, "placement": {"labels": {"a": text}}}),
     lambda text: (
         "POST",
         "/api/monitoring/alertmanager",

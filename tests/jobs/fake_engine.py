@@ -29,6 +29,7 @@ class Submission:
     entry: str
     chunk: dict[str, Any]
     context: dict[str, Any]
+    node: str
 
 
 @dataclass
@@ -80,11 +81,11 @@ class FakeEngine:
         return sum(s.cpus or 0 for s in self._nodes.values() if s.state == NodeStateName.UP)
 
     def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any]
+        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
     ) -> None:
         if self.refusal is not None:
             raise EngineError(self.refusal)
-        submission = Submission(key, source, entry, chunk, context)
+        submission = Submission(key, source, entry, chunk, context, node)
         self.held[key] = submission
         self.submitted.append(submission)
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.jobs import submit
-from webapi.jobs import store
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.tables import Job
 
 
@@ -103,7 +103,7 @@ def test_list_order_is_by_creation_time_then_id(client):
     # The first job created last; the other two at the same instant (the id breaks the tie).
     with client.app.state.runtime.sessions() as session:
         first, second, third = (session.get(Job, job_id) for job_id in ids)
-        first.created_at = store.naive_utc_now() + timedelta(hours=1)
+        first.created_at = naive_utc_now() + timedelta(hours=1)
         third.created_at = second.created_at
         session.commit()
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from webapi.core.db import migrate
 from webapi.core.runtime import Runtime
 from webapi.core.settings import load_settings
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import store
 from webapi.jobs.states import JobStatus
 from webapi.jobs.tables import Job
@@ -37,7 +38,7 @@ def _job(session, name: str, priority: int = 5, **fields) -> Job:
         parameters={},
         status="queued",
         priority=priority,
-        created_at=store.naive_utc_now(),
+        created_at=naive_utc_now(),
         attempts=0,
         max_retries=0,
         progress=0.0,
@@ -52,7 +53,7 @@ def _job(session, name: str, priority: int = 5, **fields) -> Job:
 
 def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sessions):
     with sessions() as session:
-        now = store.naive_utc_now()
+        now = naive_utc_now()
         for name, priority, scheduled_at in [
             ("low", 2, None),
             ("high", 9, None),
@@ -61,19 +62,45 @@ def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sess
             ("mid", 5, None),
         ]:
             _job(session, name, priority, scheduled_at=scheduled_at)
-        claimed = store.claim_due(session, now, 3)
+        claimed = _claim(session, now, 3)
         assert [j.name for j in claimed] == ["high", "high2", "mid"]
         assert {(j.status, j.attempts) for j in claimed} == {("dispatched", 1)}
         session.expire_all()
         assert {session.get(Job, j.id).status for j in claimed} == {"dispatched"}
-        assert [j.name for j in store.claim_due(session, now + timedelta(hours=2), 5)] == ["later", "low"]
-        assert store.claim_due(session, now + timedelta(hours=2), 5) == []
+        assert [j.name for j in _claim(session, now + timedelta(hours=2), 5)] == ["later", "low"]
+        assert _claim(session, now + timedelta(hours=2), 5) == []
+
+
+def _claim(session, now, limit):
+    return store.claim_ids(session, [job_id for job_id, _ in store.due_candidates(session, now, limit)])
+
+
+def test_candidates_carry_the_placement_and_page_on_from_an_offset(sessions):
+    with sessions() as session:
+        first = _job(session, "first")
+        second = _job(session, "second")
+        session.get(Job, second.id).placement = {"labels": {"arch": "amd64"}}
+        session.commit()
+        now = naive_utc_now()
+        assert store.due_candidates(session, now, 5) == [
+            (first.id, None),
+            (second.id, {"labels": {"arch": "amd64"}}),
+        ]
+        assert store.due_candidates(session, now, 5, offset=1) == [(second.id, {"labels": {"arch": "amd64"}})]
+
+
+def test_claiming_ids_skips_a_job_cancelled_meanwhile(sessions):
+    with sessions() as session:
+        kept, cancelled = _job(session, "kept"), _job(session, "cancelled")
+        assert store.cancel_if_queued(session, cancelled)
+        assert [j.name for j in store.claim_ids(session, [kept.id, cancelled.id])] == ["kept"]
+        assert store.claim_ids(session, []) == []
 
 
 def test_kept_counts_follow_inserts_transitions_and_deletes(sessions):
     with sessions() as session:
         jobs = [_job(session, f"j{i}") for i in range(5)]
-        (claimed,) = store.claim_due(session, store.naive_utc_now(), 1)
+        (claimed,) = _claim(session, naive_utc_now(), 1)
         assert claimed.id == jobs[0].id and claimed.status == "dispatched" and claimed.attempts == 1
         store.transition(claimed, JobStatus.RUNNING)
         store.transition(claimed, JobStatus.SUCCEEDED)
@@ -109,7 +136,7 @@ def test_logs_stop_at_the_limit_with_a_marker(sessions):
 
 def test_purge_deletes_only_jobs_finished_before_the_cutoff_with_their_logs(sessions):
     with sessions() as session:
-        now = store.naive_utc_now()
+        now = naive_utc_now()
         old = _job(session, "old")
         old.status, old.finished_at = "succeeded", now - timedelta(days=40)
         recent = _job(session, "recent")
@@ -130,7 +157,7 @@ def test_purge_deletes_only_jobs_finished_before_the_cutoff_with_their_logs(sess
 
 def test_every_column_of_the_jobs_table_sorts_both_ways_with_empty_values_last(sessions):
     with sessions() as session:
-        now = store.naive_utc_now()
+        now = naive_utc_now()
         short = _job(session, "b-short", 3, node="n2", started_at=now - timedelta(seconds=5), finished_at=now)
         long = _job(session, "a-long", 7, node="n1", started_at=now - timedelta(hours=1), finished_at=now)
         unstarted = _job(session, "c-queued", 5)
@@ -155,7 +182,7 @@ def test_every_column_of_the_jobs_table_sorts_both_ways_with_empty_values_last(s
 
 def test_queue_position_counts_the_due_jobs_claimed_before(sessions):
     with sessions() as session:
-        now = store.naive_utc_now()
+        now = naive_utc_now()
         first = _job(session, "first", 5)
         urgent = _job(session, "urgent", 9)
         later = _job(session, "later", 9, scheduled_at=now + timedelta(hours=1))

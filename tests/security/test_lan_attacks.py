@@ -170,6 +170,8 @@ MUTATIONS = [
     ("POST", "/api/monitoring/collect_metrics"),
     ("POST", "/api/jobs/1/retry"),
     ("POST", "/api/jobs/batch"),
+    ("POST", "/api/cluster/nodes/any/drain"),
+    ("POST", "/api/cluster/nodes/any/resume"),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,10 @@ from tests.support.database import database_url, postgres_requested
 from webapi.core.db import migrate
 from webapi.core.runtime import Runtime
 from webapi.core.settings import Settings, load_settings
-from webapi.jobs import store
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.dispatch.engine_api import NodeAddress
+from webapi.jobs.dispatch.guards import UNKNOWN, Condition
+from webapi.jobs.dispatch.nodeboard import NodeFacts
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.plugin_api import JobReader
 from webapi.jobs.registry import Registry, TaskType
@@ -77,7 +79,7 @@ class Harness:
                 type=type_,
                 parameters=parameters or {},
                 status="queued",
-                created_at=store.naive_utc_now(),
+                created_at=naive_utc_now(),
                 **values,
             )
             session.add(job)
@@ -115,8 +117,21 @@ def inventory(_session: Session) -> list[NodeAddress]:
     return [NodeAddress("inv1", "10.0.0.1", 9701)]
 
 
-@pytest.fixture
-def harness(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Harness]:
+@dataclass
+class NodeWorld:
+    """What the inventory, the drains and the collector say of each node: the test changes it."""
+
+    facts: dict[str, NodeFacts] = field(default_factory=dict)
+    conditions: dict[str, Condition] = field(default_factory=dict)
+
+    def facts_source(self, _session: Session) -> list[NodeFacts]:
+        return list(self.facts.values())
+
+    def condition(self, name: str) -> Condition:
+        return self.conditions.get(name, UNKNOWN)
+
+
+def make_harness(tmp_path: Path, migrated_sqlite: Path, world: NodeWorld | None = None) -> Harness:
     url = database_url(tmp_path / "jobs.db")
     if not postgres_requested():
         shutil.copy(migrated_sqlite, tmp_path / "jobs.db")
@@ -126,6 +141,7 @@ def harness(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Harness]:
         job_retry_backoff_s=10.0,
         jobs_per_cpu=2,
         dispy_nodes=["n1:9999", "bare"],
+        guard_clear_after_s=30.0,
     )
     runtime = Runtime.from_settings(settings)
     if postgres_requested():
@@ -139,7 +155,15 @@ def harness(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Harness]:
         engine,
         registry=REGISTRY,
         node_source=inventory,
+        facts_source=world.facts_source if world else None,
+        condition_source=world.condition if world else None,
         clock=clock,
     )
-    yield Harness(dispatcher, engine, clock, runtime)
-    runtime.engine.dispose()
+    return Harness(dispatcher, engine, clock, runtime)
+
+
+@pytest.fixture
+def harness(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Harness]:
+    made = make_harness(tmp_path, migrated_sqlite)
+    yield made
+    made.runtime.engine.dispose()

@@ -185,8 +185,16 @@ class UiPage:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+# What the tests type into a prompt (the drain's reason).
+PROMPT_ANSWER = "from the browser test"
+
+
 def _answer(dialog: object, problems: Problems) -> None:
-    """Confirmations are accepted; any other dialog (an injected alert()) is a problem."""
+    """Confirmations are accepted, prompts answered PROMPT_ANSWER; any other dialog (an injected alert())
+    is a problem."""
+    if dialog.type == "prompt":
+        dialog.accept(PROMPT_ANSWER)
+        return
     if dialog.type != "confirm":
         problems.console.append(f"unexpected {dialog.type} dialog: {dialog.message}")
     dialog.accept()

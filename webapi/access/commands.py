@@ -23,7 +23,7 @@ from webapi.core.db.engine import make_engine, make_session_factory
 from webapi.core.errors import ApiError
 from webapi.core.roles import CLI, Role
 from webapi.core.settings import load_settings
-from webapi.jobs.store import naive_utc_now
+from webapi.core.timefmt import naive_utc_now
 
 
 def _moment(value: datetime | None) -> str:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from webapi.access.service import NAME_PATTERN
 from webapi.core.api_time import ApiTime
 from webapi.core.roles import Role
-from webapi.jobs.schemas import UtcTime
+from webapi.core.timefmt import UtcTime
 
 
 class WhoAmI(BaseModel):

@@ -32,8 +32,7 @@ from webapi.core.background import in_thread_logged, stop_task
 from webapi.core.errors import ApiError
 from webapi.core.health import PartHealth
 from webapi.core.roles import Caller, Role
-from webapi.jobs.schemas import to_naive_utc
-from webapi.jobs.store import naive_utc_now
+from webapi.core.timefmt import naive_utc_now, to_naive_utc
 
 log = logging.getLogger(__name__)
 

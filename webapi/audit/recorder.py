@@ -11,7 +11,7 @@ from webapi.audit.service import AuditEntry, AuditLog
 from webapi.core.auth import CALLER_KEY, SAFE_METHODS
 from webapi.core.policy import RoutePolicy
 from webapi.core.roles import ANONYMOUS_CALLER, Caller
-from webapi.jobs.store import naive_utc_now
+from webapi.core.timefmt import naive_utc_now
 
 
 def _target(policy: RoutePolicy, scope: Scope, method: str, location: str | None) -> str | None:

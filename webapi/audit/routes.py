@@ -11,7 +11,7 @@ from webapi.audit.schemas import AuditEvent, AuditPage
 from webapi.core.api_time import ApiTime
 from webapi.core.dependencies import SessionDep
 from webapi.core.errors import ApiError
-from webapi.jobs.schemas import to_naive_utc
+from webapi.core.timefmt import to_naive_utc
 
 router = APIRouter(tags=["audit"])
 MAX_BIGINT = 2**63 - 1

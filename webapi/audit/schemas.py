@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from webapi.jobs.schemas import UtcTime
+from webapi.core.timefmt import UtcTime
 
 
 class AuditEvent(BaseModel):

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from webapi.audit.tables import AuditRow
 from webapi.core.background import in_thread_logged, stop_task
 from webapi.core.health import PartHealth
-from webapi.jobs.store import naive_utc_now
+from webapi.core.timefmt import naive_utc_now
 
 log = logging.getLogger(__name__)
 

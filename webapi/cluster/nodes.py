@@ -14,12 +14,16 @@ def summary(runtime: Runtime, row: NodeRow, now: float) -> NodeSummary:
     state = node_state(runtime, row.name)
     status, reason = status_of(runtime, state, now)
     dispy = runtime.jobs.node_dispy(row.name) if runtime.jobs else None
+    schedule = runtime.jobs.node_view(row.name) if runtime.jobs else None
     return NodeSummary(
         **to_model(row).model_dump(),
         status=status,
         reason=reason,
         last_seen=utc(state.last_success_at),
         dispy=dispy,
+        schedulable=schedule.schedulable if schedule else None,
+        unschedulable_reason=schedule.reason if schedule else None,
+        drained=schedule.drained if schedule else None,
         **figures(current_metrics(state, status)),
     )
 

@@ -11,12 +11,19 @@ from webapi.cluster import service as cluster
 from webapi.cluster.schemas import ClusterHealth, HttpSdGroup, NodeDetail, NodeSummary, Overview
 from webapi.core.dependencies import RuntimeDep, SessionDep
 from webapi.core.errors import ErrorResponse
+from webapi.core.runtime import Runtime
 from webapi.inventory import store as inventory
 from webapi.inventory.schemas import NodeChange, NodeSpec
 
 router = APIRouter(prefix="/api/cluster", tags=["cluster"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "Unknown node"}}
 NodeName = Annotated[str, Path(description="Inventory name of the node")]
+
+
+def _inventory_changed(runtime: Runtime) -> None:
+    """Placement sees the node's labels (and a new node) at once, not at the next periodic look."""
+    if runtime.jobs is not None:
+        runtime.jobs.refresh_nodes()
 
 
 @router.get("/overview", response_model=Overview)
@@ -53,6 +60,7 @@ def node_detail(
 )
 def add_node(runtime: RuntimeDep, session: SessionDep, spec: NodeSpec) -> NodeSummary:
     row = inventory.create_node(session, spec)
+    _inventory_changed(runtime)
     return nodes.summary(runtime, row, runtime.clock())
 
 
@@ -61,12 +69,14 @@ def change_node(
     runtime: RuntimeDep, session: SessionDep, node_name: NodeName, change: NodeChange
 ) -> NodeSummary:
     row = inventory.update_node(session, node_name, change)
+    _inventory_changed(runtime)
     return nodes.summary(runtime, row, runtime.clock())
 
 
 @router.delete("/nodes/{node_name}", status_code=204, responses=NOT_FOUND)
-def remove_node(session: SessionDep, node_name: NodeName) -> Response:
+def remove_node(runtime: RuntimeDep, session: SessionDep, node_name: NodeName) -> Response:
     inventory.delete_node(session, node_name)
+    _inventory_changed(runtime)
     return Response(status_code=204)
 
 

@@ -44,6 +44,12 @@ class NodeSummary(NodeFigures):
     reason: str | None = Field(None, description="Why the node is not online.")
     last_seen: datetime | None
     dispy: dict[str, Any] | None = Field(None, description="The node's dispy side; null until jobs exist.")
+    schedulable: bool | None = Field(
+        None,
+        description="Whether new jobs may start on the node (not drained, no guard tripped).",
+    )
+    unschedulable_reason: str | None = Field(None, description="Why no new job starts there (drain, guard).")
+    drained: bool | None = Field(None, description="Whether an operator drained the node (POST …/drain).")
 
 
 class FilesystemOut(BaseModel):

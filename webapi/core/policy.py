@@ -69,6 +69,8 @@ ROUTE_ROLES: Final[dict[str, Need]] = {
     # Running the cluster: operators.
     "POST /api/jobs": OPERATOR,
     "POST /api/jobs/batch": OPERATOR,
+    "POST /api/cluster/nodes/{node_name}/drain": OPERATOR,
+    "POST /api/cluster/nodes/{node_name}/resume": OPERATOR,
     "PUT /api/jobs/{job_id}": OPERATOR,
     "DELETE /api/jobs/{job_id}": OPERATOR,
     "POST /api/jobs/{job_id}/retry": OPERATOR,

@@ -219,6 +219,25 @@ class Settings(BaseSettings):
     audit_retention_days: float = Field(
         365.0, gt=0, le=3650, description="Days an audit entry (one mutation request) is kept."
     )
+    guard_exporter: bool = Field(True, description="No new job on a node whose exporter is down.")
+    guard_temperature: bool = Field(
+        True, description="No new job on a node at or above the temperature warning threshold."
+    )
+    guard_power: bool = Field(
+        True, description="No new job on a Raspberry Pi under-voltage or throttled now."
+    )
+    guard_disk: bool = Field(
+        True, description="No new job on a node whose root filesystem is above the critical threshold."
+    )
+    guard_temperature_margin: float = Field(
+        5.0, ge=0, le=50, description="°C under the threshold a hot node must cool to before it takes jobs."
+    )
+    guard_disk_margin: float = Field(
+        2.0, ge=0, le=50, description="Points of root filesystem use under the threshold needed to clear."
+    )
+    guard_clear_after_s: float = Field(
+        60.0, ge=0, le=86400, description="Seconds a guard's clear condition must hold before it clears."
+    )
 
     @field_validator("prometheus_url", "alertmanager_url", "grafana_url", mode="before")
     @classmethod

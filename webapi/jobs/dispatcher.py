@@ -9,30 +9,38 @@ whose results the type merges. The parts live in `webapi.jobs.dispatch`; this mo
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from queue import Empty, SimpleQueue
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from webapi.core.events import EventBus
 from webapi.core.health import PartHealth
 from webapi.core.settings import Settings
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics, store
-from webapi.jobs.dispatch import health
+from webapi.jobs.dispatch import health, placement
 from webapi.jobs.dispatch.claiming import Claims
 from webapi.jobs.dispatch.engine_api import ENDED, DispyNodeState, Engine, JobUpdate
 from webapi.jobs.dispatch.flights import Flights
+from webapi.jobs.dispatch.guards import GuardSettings
 from webapi.jobs.dispatch.housekeeping import Housekeeping, NodeSource
+from webapi.jobs.dispatch.nodeboard import ConditionSource, FactsSource, NodeBoard, NodeView
 from webapi.jobs.dispatch.outcomes import Ending
 from webapi.jobs.dispatch.pacing import Pacer
+from webapi.jobs.dispatch.placement import Placement
 from webapi.jobs.intake import Intake
 from webapi.jobs.registry import Registry
-from webapi.jobs.schemas import JobSummary, LogLine
+from webapi.jobs.schemas import WAITING_REASON, JobSummary, LogLine
 from webapi.jobs.states import JobStatus
 from webapi.jobs.tables import Job
+
+S = TypeVar("S", bound=JobSummary)
 
 
 def job_summary(job: Job | dict[str, Any]) -> dict[str, Any]:
@@ -61,6 +69,8 @@ class JobDispatcher:
         *,
         registry: Registry | None = None,
         node_source: NodeSource | None = None,
+        facts_source: FactsSource | None = None,
+        condition_source: ConditionSource | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
@@ -74,6 +84,11 @@ class JobDispatcher:
         self._pacer = Pacer(self.step, name="jobs-dispatcher")
         # Whether the engine had free slots after the last step (written by the dispatcher thread only).
         self._has_room = False
+        # The node views are refreshed by the dispatcher, and at once by a drain or resume.
+        self._board_lock = threading.Lock()
+        self.board = NodeBoard(
+            GuardSettings.from_settings(settings), sessions, facts_source, condition_source
+        )
         self.flights = Flights(
             settings,
             engine,
@@ -81,8 +96,9 @@ class JobDispatcher:
             requeued=self._queue_changed,
             clock=clock,
             publish_lines=self.publish_lines,
+            condition=self.board.condition if condition_source is not None else None,
         )
-        self.claims = Claims(settings, self.registry, engine, self.flights, self.publish)
+        self.claims = Claims(settings, self.registry, engine, self.flights, self.publish, board=self.board)
         self.housekeeping = Housekeeping(settings, sessions, engine, self.registry, node_source)
         self.intake = Intake(settings, sessions, self._created)
         engine.listen(self._on_update, self._pacer.wake, self.housekeeping.init_series)
@@ -92,6 +108,8 @@ class JobDispatcher:
         # The series of jobs that end without a node: cancelled while queued, lost before running.
         self.housekeeping.init_series("")
         await asyncio.to_thread(self.recover)
+        # The node answers say whether each node takes jobs from the first request on.
+        await asyncio.to_thread(self.refresh_nodes)
         self.intake.start()
         self._pacer.start()
 
@@ -130,6 +148,30 @@ class JobDispatcher:
     def node_dispy(self, name: str) -> dict[str, Any] | None:
         return health.node_dispy(self.engine, name)
 
+    def node_view(self, name: str) -> NodeView | None:
+        """Whether the node takes new jobs (drain and guards), as of the dispatcher's last look."""
+        return self.board.views.get(name)
+
+    def refresh_nodes(self) -> None:
+        """Brings the node views up to date now (from a request thread, after a drain or resume)."""
+        with self._board_lock:
+            self.board.invalidate()
+            self.board.refresh(self._clock(), self.engine.nodes())
+        self.claims.note_due()
+        self._pacer.wake()
+
+    def waiting_reason(self, stored: dict[str, Any] | None, scheduled_at: datetime | None) -> str | None:
+        """Why a queued job with this placement cannot start on any node, or None (not due yet, or a
+        matching node takes new jobs: see `placement.waiting_reason`)."""
+        if scheduled_at is not None and scheduled_at > naive_utc_now():
+            return None
+        slots = self.board.slots(self.engine.nodes(), Counter(), 1)
+        return placement.waiting_reason(Placement.from_json(stored), slots)
+
+    def summary(self, job: Job | dict[str, Any], model: type[S]) -> S:
+        """The job's answer (`JobSummary` or `JobDetail`), with its waiting reason."""
+        return model.model_validate(job, context={WAITING_REASON: self.waiting_reason})
+
     def job_counts(self) -> dict[str, int] | None:
         """Jobs by state, refreshed by the dispatcher every few seconds (None before the first count)."""
         return self.housekeeping.counts
@@ -147,7 +189,7 @@ class JobDispatcher:
     def publish(self, job: Job) -> None:
         # Several events per job: not worth rendering while nobody listens.
         if self._events.has_subscribers:
-            self._events.publish_threadsafe("job", job_summary(job))
+            self._events.publish_threadsafe("job", self.summary(job, JobSummary).model_dump(mode="json"))
 
     def publish_lines(self, job_id: int, lines: list[dict[str, Any]]) -> None:
         """New output lines of a job, for the pages that follow it (`job_log` on /ws)."""
@@ -177,6 +219,9 @@ class JobDispatcher:
         """One pass; True when it applied engine updates and jobs are still out (more will follow)."""
         now = self._clock()
         self.housekeeping.sync_nodes(now)
+        with self._board_lock:
+            if self.board.refresh(now, self.engine.nodes()):
+                self.flights.sample_cost()
         with store.write_lock, self._sessions() as session:
             # Cancels first: a job whose cancel was requested is not retried when it fails meanwhile.
             self._take_cancels(now)

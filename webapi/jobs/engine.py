@@ -125,6 +125,8 @@ class DispyEngine:
         self._lock = threading.RLock()
         self._nodes: dict[tuple[str, int], DispyNodeState] = {}
         self._jobs: dict[str, dispy.DispyJob] = {}
+        # The node each job out was handed to, by key.
+        self._placed: dict[str, str] = {}
         self._cluster: dispy.JobCluster | None = None
         self._error: str | None = None
 
@@ -304,12 +306,13 @@ class DispyEngine:
 
     def _node_event(self, status: int, node: dispy.DispyNode) -> bool:
         """Records what dispy says of `node`; True when that changed whether it is up."""
-        joined, changed = [], False
+        joined, changed, stranded = [], False, []
         with self._lock:
             for state in self._states_for_ip(node.ip_addr):
                 if status == dispy.DispyNode.Closed:
                     changed |= state.state == NodeStateName.UP
                     state.state, state.message = NodeStateName.DOWN, self._closed_message()
+                    stranded += self._stranded(state.name)
                 else:
                     if state.state != NodeStateName.UP:
                         joined.append(state.name)
@@ -318,7 +321,23 @@ class DispyEngine:
                 state.updated_at = time.time()
         for name in joined:
             self._on_node_up(name)
+        for key, name in stranded:
+            self._on_update(JobUpdate(key=key, kind=UpdateKind.ABANDONED, node=name))
         return changed or bool(joined)
+
+    def _stranded(self, name: str) -> list[tuple[str, str]]:
+        """The jobs handed to node `name` that never started there (under the lock). When dispy finds a
+        node dead, it abandons the jobs running there but drops the ones waiting for it without a word:
+        reported here as abandoned, so that they end `lost` (and are retried) instead of waiting forever."""
+        keys = [
+            key
+            for key, job in self._jobs.items()
+            if self._placed.get(key) == name and job.status == dispy.DispyJob.Created
+        ]
+        for key in keys:
+            self._jobs.pop(key)
+            self._placed.pop(key)
+        return [(key, name) for key in keys]
 
     def _closed_message(self) -> str:
         message = "not responding (no pulse) or closed"
@@ -358,6 +377,7 @@ class DispyEngine:
         if kind in ENDED:
             with self._lock:
                 self._jobs.pop(job.id, None)
+                self._placed.pop(job.id, None)
         # The node's busy/done figures ride along; only a node coming up wakes the dispatcher here (the
         # update itself wakes it when a job ended, not when one started).
         if node is not None and self._node_event(dispy.DispyNode.AvailInfo, node):
@@ -376,15 +396,22 @@ class DispyEngine:
         )
 
     def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any]
+        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
     ) -> None:
+        """Hands the job to dispy for the node `node` (dispy's per-node submission: dispy queues it for
+        that node alone)."""
         if self._cluster is None:
             raise EngineError(self._error or "no dispy node is configured")
-        job = self._cluster.submit_job_id(key, source, entry, chunk, context)
+        with self._lock:
+            ip = next((state.ip for state in self._nodes.values() if state.name == node), None)
+        if ip is None:
+            raise EngineError(f"dispy does not know node {node!r}")
+        job = self._cluster.submit_job_id_node(key, ip, source, entry, chunk, context)
         if job is None:
-            raise EngineError("dispy refused the job")
+            raise EngineError(f"dispy refused the job for node {node!r}")
         with self._lock:
             self._jobs[key] = job
+            self._placed[key] = node
 
     def cancel(self, key: str) -> bool:
         """Asks dispy to stop the job (queued: at once; running: the node interrupts, then kills it)."""

@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from webapi.core.domain_errors import DomainError, FieldProblem, InvalidError, validation_problems
 from webapi.core.errors import ApiError, FieldError, as_api_error
 from webapi.core.settings import Settings
+from webapi.core.timefmt import naive_utc_now, to_naive_utc
 from webapi.jobs import idempotency, placement_spec, store
 from webapi.jobs.plugin_api import SessionJobReader
 from webapi.jobs.registry import Registry, TaskType
-from webapi.jobs.schemas import JobCreate, to_naive_utc
+from webapi.jobs.schemas import JobCreate
 from webapi.jobs.states import JobStatus
 from webapi.jobs.tables import Job
 
@@ -221,7 +222,7 @@ class Intake:
         later: list[Submission] = []
         keys: set[tuple[str, str]] = set()
         created: list[JobRow] = []
-        now = store.naive_utc_now()
+        now = naive_utc_now()
         try:
             with store.write_lock, self._sessions() as session:
                 inventory = functools.cache(lambda: placement_spec.inventory_labels(session))

@@ -23,3 +23,8 @@ RUN_TIME = Histogram(
 )
 JOBS_QUEUED = Gauge("dispycluster_jobs_queued", "Jobs waiting in the service's queue.")
 JOBS_RUNNING = Gauge("dispycluster_jobs_running", "Jobs dispatched to dispy or running on a node.")
+NODE_SCHEDULABLE = Gauge(
+    "dispycluster_node_schedulable",
+    "1 while the node takes new jobs, 0 while it is drained or a guard keeps jobs off it.",
+    ["node"],
+)

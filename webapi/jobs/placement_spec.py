@@ -1,25 +1,25 @@
-"""The job spec's `placement`, as far as batches need it: which inventory nodes a job may run on.
+"""The job spec's `placement` and its check against the inventory: which inventory nodes a job may run on.
 
 `{"nodes": [names], "labels": {key: value}}`: any of the nodes (none listed: any node) whose inventory
 labels include all the given ones. A name not in the inventory is a 422. Only the spec and its check
-against the inventory live here; running a job on its node is the dispatcher's part.
+against the inventory live here; running a job on its node is the dispatcher's part
+(`webapi.jobs.dispatch.placement`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapi.core.errors import ApiError, FieldError
+from webapi.inventory.schemas import NodeName
 from webapi.inventory.tables import NodeRow
 from webapi.jobs.labels import Labels
 
 MAX_NODES = 256
-NodeName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
 class Placement(BaseModel):

@@ -19,10 +19,12 @@ from webapi.core.api_time import ApiTime
 from webapi.core.dependencies import JobsDep, RuntimeDep
 from webapi.core.errors import ApiError, ErrorResponse
 from webapi.core.runtime import Runtime
+from webapi.core.timefmt import naive_utc_now, to_naive_utc
 from webapi.jobs import batch, idempotency, intake, labels, service, store
 from webapi.jobs.batch import BatchCreate, BatchResult
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.schemas import (
+    WAITING_REASON,
     JobChange,
     JobCreate,
     JobDetail,
@@ -31,7 +33,6 @@ from webapi.jobs.schemas import (
     LogLine,
     LogPage,
     TaskTypeInfo,
-    to_naive_utc,
 )
 from webapi.jobs.states import JobStatus
 
@@ -93,9 +94,9 @@ async def list_jobs(
         labels=tuple(labels.parse_filters(label).items()),
     )
 
-    def page(session: Session, _jobs: JobDispatcher) -> JobPage:
+    def page(session: Session, jobs: JobDispatcher) -> JobPage:
         rows, total = store.list_jobs(session, filters, limit, offset, order, sort=sort)
-        items = [JobSummary.model_validate(row) for row in rows]
+        items = [jobs.summary(row, JobSummary) for row in rows]
         return JobPage(items=items, total=total, limit=limit, offset=offset)
 
     return _json(await _in_session(runtime, jobs, page))
@@ -122,7 +123,7 @@ async def create_job(
     accepted = await jobs.intake.submit([intake.Spec(task, params, body)], claim)
     if not accepted.jobs:
         raise ApiError(410, f"The job created under this {idempotency.HEADER} has since been deleted")
-    job = JobDetail.model_validate(accepted.jobs[0])
+    job = jobs.summary(accepted.jobs[0], JobDetail)
     code = status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
     return _json(job, code, {"Location": f"/api/jobs/{job.id}", **_replay_headers(accepted)})
 
@@ -142,7 +143,9 @@ async def create_batch(
     specs = await _in_session(runtime, jobs, lambda session, j: batch.specs(session, j.registry, body))
     accepted = await jobs.intake.submit(specs, claim)
     # One validation of the whole list (in pydantic-core), not one call per job.
-    result = BatchResult.model_validate({"items": accepted.jobs})
+    result = BatchResult.model_validate(
+        {"items": accepted.jobs}, context={WAITING_REASON: jobs.waiting_reason}
+    )
     code = status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
     return _json(result, code, _replay_headers(accepted))
 
@@ -154,10 +157,10 @@ async def job_types(jobs: JobsDep) -> Response:
 
 @router.get("/api/jobs/{job_id}", response_model=JobDetail, responses=_ERRORS)
 async def get_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
-    def detail(session: Session, _jobs: JobDispatcher) -> JobDetail:
+    def detail(session: Session, jobs: JobDispatcher) -> JobDetail:
         job = service.get_job(session, job_id)
-        position = store.queue_position(session, job, store.naive_utc_now())
-        return JobDetail.model_validate(job).model_copy(update={"queue_position": position})
+        position = store.queue_position(session, job, naive_utc_now())
+        return jobs.summary(job, JobDetail).model_copy(update={"queue_position": position})
 
     return _json(await _in_session(runtime, jobs, detail))
 
@@ -166,7 +169,7 @@ async def get_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response
 async def change_job(job_id: JobId, body: JobChange, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     return _json(
         await _in_session(
-            runtime, jobs, lambda s, j: JobDetail.model_validate(service.change(s, j, job_id, body))
+            runtime, jobs, lambda s, j: j.summary(service.change(s, j, job_id, body), JobDetail)
         )
     )
 
@@ -179,7 +182,7 @@ async def change_job(job_id: JobId, body: JobChange, runtime: RuntimeDep, jobs: 
 async def cancel_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     def cancel(session: Session, jobs: JobDispatcher) -> tuple[JobDetail, bool]:
         job, done = service.cancel(session, jobs, job_id)
-        return JobDetail.model_validate(job), done
+        return jobs.summary(job, JobDetail), done
 
     job, done = await _in_session(runtime, jobs, cancel)
     return _json(job, status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED)
@@ -188,7 +191,7 @@ async def cancel_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Respo
 @router.post("/api/jobs/{job_id}/retry", response_model=JobDetail, responses=_ERRORS)
 async def retry_job(job_id: JobId, runtime: RuntimeDep, jobs: JobsDep) -> Response:
     return _json(
-        await _in_session(runtime, jobs, lambda s, j: JobDetail.model_validate(service.retry(s, j, job_id)))
+        await _in_session(runtime, jobs, lambda s, j: j.summary(service.retry(s, j, job_id), JobDetail))
     )
 
 

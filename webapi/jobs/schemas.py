@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from webapi.core.api_time import ApiTime
+from webapi.core.timefmt import UtcTime
 from webapi.jobs.labels import Labels
 from webapi.jobs.placement_spec import Placement
 from webapi.jobs.states import JobStatus
 
-
-def to_naive_utc(value: datetime) -> datetime:
-    """Database form: naive UTC (a naive input is taken as UTC already)."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-def _render(value: datetime) -> str:
-    return to_naive_utc(value).isoformat(timespec="milliseconds") + "Z"
-
-
-UtcTime = Annotated[datetime, PlainSerializer(_render, return_type=str)]
+# The validation context key of the function that gives a queued job's waiting reason (see JobSummary).
+WAITING_REASON = "waiting_reason"
 
 
 class JobCreate(BaseModel):
@@ -69,11 +60,30 @@ class JobSummary(BaseModel):
     progress_message: str | None
     cancel_requested: bool
     labels: dict[str, str]
+    placement: dict[str, Any] | None = Field(
+        None, description='{"nodes": [...], "labels": {...}}; null: any node.'
+    )
+    waiting_reason: str | None = Field(
+        None,
+        description="Why the queued job cannot start on any node now (drained, guard, no match); else null.",
+    )
+    peak_temperature_celsius: float | None = Field(
+        None, description="Hottest temperature its node(s) reported during the run; null when unknown."
+    )
+    throttled: bool | None = Field(
+        None, description="Whether its node throttled during the run (Raspberry Pi); null when unknown."
+    )
+
+    @model_validator(mode="after")
+    def _waiting(self, info: ValidationInfo) -> JobSummary:
+        reason_of = (info.context or {}).get(WAITING_REASON)
+        if reason_of is not None and self.status == JobStatus.QUEUED:
+            self.waiting_reason = reason_of(self.placement, self.scheduled_at)
+        return self
 
 
 class JobDetail(JobSummary):
     parameters: dict[str, Any]
-    placement: dict[str, Any] | None
     result: Any | None
     error: str | None
     queue_position: int | None = Field(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from webapi.core.domain_errors import ConflictError, NotFoundError
+from webapi.core.timefmt import to_naive_utc
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatcher import JobDispatcher
-from webapi.jobs.schemas import JobChange, to_naive_utc
+from webapi.jobs.schemas import JobChange
 from webapi.jobs.states import ACTIVE, RETRYABLE, JobStatus, can_transition
 from webapi.jobs.tables import Job
 

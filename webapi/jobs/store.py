@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.states import ACTIVE, TERMINAL, JobStatus, check_transition
 from webapi.jobs.tables import Job, JobCount, JobLog
 
@@ -37,11 +38,6 @@ LOG_TRUNCATED = "[log limit reached: further output dropped]"
 # Job writers in this process (request threads, the dispatcher) take turns here instead of in SQLite:
 # a writer SQLite finds busy sleeps in its busy handler for milliseconds, a waiter here wakes at once.
 write_lock = threading.Lock()
-
-
-def naive_utc_now() -> datetime:
-    """The current time in UTC without tzinfo, as the job tables store it."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def transition(job: Job, target: JobStatus, now: datetime | None = None) -> None:
@@ -159,22 +155,38 @@ def list_jobs(
 
 # A mapped class's `__table__` is its Table; SQLAlchemy types the attribute as the wider FromClause.
 _JOBS = cast(Table, Job.__table__)
-# What `claim_due` does, as one statement: the due subquery in queue order, then the conditional update.
-_DUE = (
-    select(_JOBS.c.id)
+# The due jobs in queue order, with their placement: the dispatcher picks a node for each before claiming.
+_CANDIDATES = (
+    select(_JOBS.c.id, _JOBS.c.placement)
     .where(
         _JOBS.c.status == JobStatus.QUEUED.value,
         or_(_JOBS.c.scheduled_at.is_(None), _JOBS.c.scheduled_at <= bindparam("now")),
     )
     .order_by(_JOBS.c.priority.desc(), _JOBS.c.id)
     .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
 )
-_CLAIM = (
+# What `claim_due` does, as one statement: the due subquery in queue order, then the conditional update.
+_CLAIM_DUE = (
     update(_JOBS)
     # The outer status test guards against a concurrent cancel; as an expression, not the bare column,
     # or SQLite walks every queued job through the status index instead of looking up the few ids.
     .where(
-        _JOBS.c.id.in_(_DUE.scalar_subquery()),
+        _JOBS.c.id.in_(_CANDIDATES.with_only_columns(_JOBS.c.id).offset(None).scalar_subquery()),
+        func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
+    )
+    .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
+    .returning(*_JOBS.c)
+)
+_UNCLAIM = (
+    update(_JOBS)
+    .where(_JOBS.c.id.in_(bindparam("ids", expanding=True)), _JOBS.c.status == JobStatus.DISPATCHED.value)
+    .values(status=JobStatus.QUEUED.value, attempts=_JOBS.c.attempts - 1)
+)
+_CLAIM_IDS = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id.in_(bindparam("ids", expanding=True)),
         func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
     )
     .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
@@ -193,6 +205,8 @@ DISPATCHER_COLUMNS = (
     "error",
     "log_bytes",
     "scheduled_at",
+    "peak_temperature_celsius",
+    "throttled",
 )
 _SAVE = update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
 _LOGS = cast(Table, JobLog.__table__)
@@ -210,12 +224,36 @@ def job_rows(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
+def due_candidates(
+    session: Session, now: datetime, limit: int, offset: int = 0
+) -> list[tuple[int, dict[str, Any] | None]]:
+    """(id, placement) of due queued jobs in queue order, from `offset` on."""
+    rows = session.connection().execute(_CANDIDATES, {"now": now, "limit": limit, "offset": offset})
+    return [(row.id, row.placement) for row in rows]
+
+
 def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
     """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
     first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them.
     The jobs returned are detached copies of the claimed rows."""
     check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
-    rows = session.connection().execute(_CLAIM, {"now": now, "limit": limit}).all()
+    rows = session.connection().execute(_CLAIM_DUE, {"now": now, "limit": limit}).all()
+    # RETURNING comes in no particular order.
+    return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
+
+
+def unclaim(session: Session, ids: list[int]) -> None:
+    """Undoes `claim_due` for the jobs `ids` in the same transaction (no node could take them)."""
+    session.connection().execute(_UNCLAIM, {"ids": ids})
+
+
+def claim_ids(session: Session, ids: list[int]) -> list[Job]:
+    """queued → dispatched for the jobs `ids` still queued (a cancel may have come first), as detached
+    copies in queue order, like `claim_due`."""
+    check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
+    if not ids:
+        return []
+    rows = session.connection().execute(_CLAIM_IDS, {"ids": ids}).all()
     # RETURNING comes in no particular order.
     return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
 

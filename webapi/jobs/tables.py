@@ -37,8 +37,12 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     log_bytes: Mapped[int] = mapped_column(Integer, default=0)
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    # `{"nodes": [...], "labels": {...}}` (webapi.jobs.placement_spec) or null: any node.
+    # `{"nodes": [...], "labels": {...}}` (webapi.jobs.placement_spec; dispatched by
+    # webapi.jobs.dispatch.placement) or null: any node.
     placement: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # What the run cost its node(s), from the collected data; None: unknown.
+    peak_temperature_celsius: Mapped[float | None] = mapped_column(Float, nullable=True)
+    throttled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_status_created", "status", "created_at", "id"),

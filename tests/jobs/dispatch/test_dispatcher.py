@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import update
 
 from tests.support.dispatcher_harness import Harness
-from webapi.jobs import store
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
 from webapi.jobs.dispatch.engine_api import UpdateKind
 from webapi.jobs.dispatch.flights import STOP_GRACE_S
@@ -71,15 +71,13 @@ def test_higher_priority_is_claimed_first(harness: Harness):
 
 def test_a_full_claim_looks_again_at_once_and_a_scheduled_job_is_found_by_the_periodic_scan(harness: Harness):
     harness.engine.node("n1", cpus=1)
-    later = harness.add_job(scheduled_at=store.naive_utc_now() + timedelta(hours=1))
+    later = harness.add_job(scheduled_at=naive_utc_now() + timedelta(hours=1))
     harness.dispatcher.step()
     assert harness.engine.submitted == []
     # Its time comes (moved in the table): nothing said a job may be due, so only the next scan finds it.
     with harness.runtime.sessions() as session:
         session.execute(
-            update(Job)
-            .where(Job.id == later)
-            .values(scheduled_at=store.naive_utc_now() - timedelta(seconds=1))
+            update(Job).where(Job.id == later).values(scheduled_at=naive_utc_now() - timedelta(seconds=1))
         )
         session.commit()
     harness.dispatcher.step()
@@ -111,7 +109,7 @@ def test_a_refused_job_with_attempts_left_is_queued_again_after_the_backoff(harn
         1,
         "dispy refused the job: no dispy node is configured",
     )
-    wait = (job.scheduled_at - store.naive_utc_now()).total_seconds()
+    wait = (job.scheduled_at - naive_utc_now()).total_seconds()
     assert 8 < wait <= harness.settings.job_retry_backoff_s
     assert any("retrying at" in text for _stream, text in harness.logs(job_id))
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 
 from tests.support.dispatcher_harness import REGISTRY as REGISTRY_OF_TYPES
 from tests.support.dispatcher_harness import Harness
-from webapi.jobs import store
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatch.housekeeping import (
     COUNTS_REFRESH_S,
@@ -60,7 +60,7 @@ def test_counts_and_gauges_are_refreshed_every_second(harness: Harness):
 
 
 def _finished_jobs(harness: Harness, count: int, age: timedelta) -> None:
-    finished = store.naive_utc_now() - age
+    finished = naive_utc_now() - age
     row = {"name": "old", "type": "echo", "parameters": {}, "status": "succeeded", "priority": 5}
     row |= {"created_at": finished, "finished_at": finished, "attempts": 1, "max_retries": 0}
     with harness.runtime.sessions() as session:

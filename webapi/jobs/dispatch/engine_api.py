@@ -110,10 +110,10 @@ class Engine(Protocol):
         """CPUs of the nodes that are up: how many jobs can run at once."""
 
     def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any]
+        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
     ) -> None:
-        """Runs `entry` of the module `source` on a node with `chunk` and `context`; raises
-        `EngineError` when the job is not taken. Every update of the job carries `key`."""
+        """Runs `entry` of the module `source` on the node named `node` with `chunk` and `context`;
+        raises `EngineError` when the job is not taken. Every update of the job carries `key`."""
 
     def cancel(self, key: str) -> bool:
         """Asks for the job to stop; False when the engine no longer knows it."""

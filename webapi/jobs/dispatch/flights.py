@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +18,12 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from webapi.core.settings import Settings
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import outcomes
+from webapi.jobs.dispatch.cost import RunCost
 from webapi.jobs.dispatch.engine_api import Engine, JobUpdate, UpdateKind
+from webapi.jobs.dispatch.guards import Condition
 from webapi.jobs.dispatch.outcomes import Ending, StopAction
 from webapi.jobs.registry import TaskType
 from webapi.jobs.states import JobStatus
@@ -47,6 +51,9 @@ class Flight:
     started: float | None = None
     stopping: JobStatus | None = None
     stop_since: float | None = None
+    # The node each chunk out was handed to, by key.
+    placed: dict[str, str] = field(default_factory=dict)
+    cost: RunCost = field(default_factory=RunCost)
 
     @property
     def job_id(self) -> int:
@@ -70,12 +77,14 @@ class Flights:
         settings: Settings,
         engine: Engine,
         publish: Callable[[Job], None],
+        *,
         requeued: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
-        *,
+        condition: Callable[[str], Condition] | None = None,
         publish_lines: Callable[[int, list[dict[str, Any]]], None] = _nobody,
     ) -> None:
         self._settings = settings
+        self._condition = condition
         self._engine = engine
         self._publish = publish
         self._publish_lines = publish_lines
@@ -94,6 +103,25 @@ class Flights:
     def chunks_out(self) -> int:
         """Chunks the engine holds (queued there or running)."""
         return sum(len(flight.live) for flight in self._flights.values())
+
+    def loads(self) -> Counter[str]:
+        """Chunks the engine holds, by the node they were handed to."""
+        loads: Counter[str] = Counter()
+        for flight in self._flights.values():
+            loads.update(flight.placed[key] for key in flight.live)
+        return loads
+
+    def sample_cost(self) -> None:
+        """Folds the nodes' current condition into the cost of each running flight."""
+        for flight in self._flights.values():
+            if flight.started is not None:
+                self._see(flight)
+
+    def _see(self, flight: Flight) -> None:
+        if self._condition is None:  # nothing collected: the cost stays unknown
+            return
+        for node in set(flight.placed.values()):
+            flight.cost = flight.cost.seen(self._condition(node))
 
     def save(self, session: Session) -> None:
         store.save_jobs(session, self._changed.values())
@@ -152,6 +180,7 @@ class Flights:
             store.transition(job, JobStatus.RUNNING)
             job.node = update.node
             flight.started = update.at
+            self._see(flight)
             flight.deadline = outcomes.deadline(update.at, flight.timeout_s)
             self._publish(job)
 
@@ -237,6 +266,11 @@ class Flights:
             self._engine.cancel(key)
         if flight.started is not None:
             metrics.RUN_TIME.labels(flight.job.type).observe(self._clock() - flight.started)
+            self._see(flight)
+        job, cost = flight.job, flight.cost
+        # Written only when it differs (an earlier attempt's cost, or this one's): an ORM set costs.
+        if (job.peak_temperature_celsius, job.throttled) != (cost.peak_temperature_celsius, cost.throttled):
+            job.peak_temperature_celsius, job.throttled = cost.peak_temperature_celsius, cost.throttled
         self.end(session, flight.job, ending)
 
     def end(self, session: Session, job: Job, ending: Ending) -> None:
@@ -248,7 +282,7 @@ class Flights:
         self._publish(job)
         if not outcomes.retries(ending.status, job.attempts, job.max_retries, job.cancel_requested):
             return
-        now = store.naive_utc_now()
+        now = naive_utc_now()
         store.transition(job, JobStatus.QUEUED, now)
         job.scheduled_at = outcomes.retry_at(now, job.attempts, self._settings.job_retry_backoff_s)
         self._log(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from webapi.core.dispy_ports import DEFAULT_NODE_PORT
 from webapi.core.settings import Settings
+from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import idempotency, metrics, store
 from webapi.jobs.dispatch.engine_api import Engine, NodeAddress
 from webapi.jobs.registry import Registry
@@ -80,10 +81,10 @@ class Housekeeping:
         step while a backlog remains, else in PURGE_INTERVAL_S."""
         if now < self._next_purge:
             return
-        before = store.naive_utc_now() - timedelta(days=self._settings.job_retention_days)
+        before = naive_utc_now() - timedelta(days=self._settings.job_retention_days)
         deleted = store.purge_finished(session, before, PURGE_BATCH)
         keys = idempotency.purge(
-            session, store.naive_utc_now() - timedelta(hours=self._settings.idempotency_key_hours)
+            session, naive_utc_now() - timedelta(hours=self._settings.idempotency_key_hours)
         )
         if deleted or keys:
             session.commit()

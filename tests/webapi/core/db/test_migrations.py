@@ -10,9 +10,10 @@ from webapi.core.db.engine import make_engine
 def test_history_is_one_line(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'chain.db'}")
     script = ScriptDirectory.from_config(migrate.alembic_config(engine))
-    assert script.get_heads() == ["0006_access"]
+    assert script.get_heads() == ["0007_placement"]
     chain = [rev.revision for rev in script.walk_revisions()]
     assert chain == [
+        "0007_placement",
         "0006_access",
         "0005_batches",
         "0004_live_output",

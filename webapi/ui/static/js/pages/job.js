@@ -1,7 +1,7 @@
 // One job: details, progress, elapsed time, queue position, result, error; its output pushed live over
 // /ws (`job_log`, this page follows the job) with each attempt's lines apart; cancel, retry, priority.
 import { api, reportError } from "../api.js";
-import { byId, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
+import { byId, celsius, coalesce, el, jobRunTime, number, pretty, replaceChildren, setBadge, setText, timeEl } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { connected, follow, on, onConnect, onReconnect, startLive } from "../live.js";
 import { jobErrorText, typeTitle } from "../wording.js";
@@ -38,6 +38,16 @@ function placementText(placement) {
   return parts.join(" · ");
 }
 
+// What the run cost its node: unknown when no data was collected, never a guess.
+function celsiusOrUnknown(value) {
+  return value === null || value === undefined ? t("value.unknown") : celsius(value);
+}
+
+function yesNo(value) {
+  if (value === null || value === undefined) return t("value.unknown");
+  return t(value ? "value.yes" : "value.no");
+}
+
 function render() {
   document.title = `${job.name} · DispyCluster`;
   setText("job-name", job.name);
@@ -64,6 +74,8 @@ function render() {
     ...detail(t("jobs.started"), timeEl(job.started_at)),
     ...detail(t("jobs.finished"), timeEl(job.finished_at)),
     ...detail(t("col.duration"), el("span", { id: "job-elapsed", text: jobRunTime(job) })),
+    ...detail(t("jobs.peak_temperature"), job.finished_at ? celsiusOrUnknown(job.peak_temperature_celsius) : "—"),
+    ...detail(t("jobs.throttled"), job.finished_at ? yesNo(job.throttled) : "—"),
   ]);
   setText("job-parameters", pretty(job.parameters));
   setText("job-result", pretty(job.result));
@@ -174,6 +186,12 @@ on("job_log", (message) => {
   if (message.truncated) tailLogs();
   else if (fetchingLogs) heldLines.push(...message.lines);
   else showLines(message.lines);
+});
+// A queued job's waiting reason follows the nodes (a drain, a guard), which send no job message: read
+// the job again when the nodes change, at most every 5 s.
+const refreshWaiting = coalesce(() => loadJob().catch(reportError), 5000);
+on("nodes", () => {
+  if (job?.status === "queued") refreshWaiting();
 });
 onReconnect(() => loadJob().catch(reportError));
 // Lines written before this connection (or while the page was away) come from the API.

@@ -57,7 +57,7 @@ function row(job) {
     el("td", { text: job.id }),
     el("td", {}, el("a", { href: `/jobs/${encodeURIComponent(job.id)}`, className: "job-name", text: job.name })),
     el("td", { text: typeTitle(job.type) }),
-    el("td", { className: "job-status" }, badge(job.status)),
+    el("td", { className: "job-status" }, badge(job.status), job.waiting_reason ? el("span", { className: "reason small job-waiting", title: job.waiting_reason, text: ` ${job.waiting_reason}` }) : null),
     progressCell(job),
     el("td", { className: "job-duration", text: jobRunTime(job) }),
     el("td", { text: job.node ?? "—" }),

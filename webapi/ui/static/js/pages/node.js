@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { drawHistory, rangeButtons } from "../history.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { fillNodeForm, submitNodeForm } from "../nodeform.js";
-import { nodeFacts, powerBadges } from "../nodeview.js";
+import { drainButton, nodeFacts, powerBadges, scheduleBadge, scheduleText } from "../nodeview.js";
 import { reasonText } from "../wording.js";
 
 const name = document.body.dataset.nodeName;
@@ -21,6 +21,10 @@ function renderSummary(summary) {
   node = { ...node, ...summary };
   setBadge("node-status", node.status);
   replaceChildren(byId("node-power"), powerBadges(node));
+  replaceChildren(byId("node-schedule"), [scheduleBadge(node)].filter(Boolean));
+  const known = node.schedulable !== null && node.schedulable !== undefined;
+  const slot = byId("node-drain-slot"); // absent for a viewer
+  if (slot) replaceChildren(slot, known ? [drainButton(node, renderSummary, (error) => setText("node-action-error", error.message))] : []);
   const facts = nodeFacts(node).flatMap(([key, value]) => [el("dt", { text: t(key) }), el("dd", { text: value })]);
   replaceChildren(byId("node-details"), [
     el("dt", { text: t("field.address") }), el("dd", { text: node.address ?? "—" }),
@@ -29,6 +33,7 @@ function renderSummary(summary) {
     el("dt", { text: t("field.labels") }), el("dd", { text: Object.entries(node.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "—" }),
     el("dt", { text: t("nodes.last_seen") }), el("dd", {}, timeEl(node.last_seen)),
     ...(node.reason ? [el("dt", { text: t("nodes.reason") }), el("dd", { text: reasonText(node.reason) })] : []),
+    el("dt", { text: t("nodes.schedulable") }), el("dd", { id: "node-schedulable", text: scheduleText(node) }),
     ...facts,
   ]);
 }

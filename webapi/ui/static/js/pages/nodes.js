@@ -6,7 +6,7 @@ import { badge, byId, celsius, coalesce, el, number, percent, replaceChildren, s
 import { t } from "../i18n.js";
 import { on, onReconnect, startLive } from "../live.js";
 import { submitNodeForm } from "../nodeform.js";
-import { nodeFacts, powerBadges } from "../nodeview.js";
+import { drainButton, mayOperate, nodeFacts, powerBadges, scheduleBadge } from "../nodeview.js";
 import { fillForm, readState, writeState } from "../urlstate.js";
 import { reasonText } from "../wording.js";
 
@@ -25,12 +25,14 @@ function card(node) {
       "header",
       {},
       el("a", { href: `/nodes/${encodeURIComponent(node.name)}`, className: "card-title", text: node.name }),
-      el("span", { className: "badges" }, badge(node.status), ...powerBadges(node)),
+      el("span", { className: "badges" }, badge(node.status), scheduleBadge(node), ...powerBadges(node)),
     ),
     el("p", { className: "muted", text: node.address ?? "" }),
     node.reason ? el("p", { className: "reason", text: reasonText(node.reason) }) : null,
+    node.unschedulable_reason ? el("p", { className: "reason schedule", text: node.unschedulable_reason }) : null,
     el("dl", { className: "facts" }, ...facts),
     el("p", { className: "muted small" }, `${t("nodes.last_seen")} `, timeEl(node.last_seen)),
+    node.schedulable === null || node.schedulable === undefined || !mayOperate() ? null : el("div", { className: "actions" }, drainButton(node, updated, reportError)),
   );
 }
 
@@ -60,7 +62,7 @@ function tableRow(node) {
     "tr",
     { dataset: { node: node.name, status: node.status ?? "unknown" } },
     el("th", { scope: "row" }, el("a", { href: `/nodes/${encodeURIComponent(node.name)}`, text: node.name })),
-    el("td", {}, el("span", { className: "badges" }, badge(node.status), ...powerBadges(node)), node.reason ? el("span", { className: "reason small", text: ` ${reasonText(node.reason)}` }) : null),
+    el("td", {}, el("span", { className: "badges" }, badge(node.status), scheduleBadge(node), ...powerBadges(node)), node.reason ? el("span", { className: "reason small", text: ` ${reasonText(node.reason)}` }) : null),
     ...COLUMNS.map((column) =>
       el("td", { className: "heat", dataset: { level: level(column.value(node), column.warn, column.high) }, text: column.text(node) }),
     ),
@@ -158,6 +160,12 @@ function render() {
 function show(answer) {
   nodes = answer;
   fillChoices();
+  render();
+}
+
+// A drain or resume answered the node: shown at once, before the next live update.
+function updated(node) {
+  nodes = nodes.map((item) => (item.name === node.name ? { ...item, ...node } : item));
   render();
 }
 

@@ -1,0 +1,11 @@
+"""Plugs node control into the app: the drain and resume endpoints."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from webapi.nodecontrol import routes
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(routes.router)
