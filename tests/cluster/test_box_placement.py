@@ -78,6 +78,10 @@ def test_a_guard_keeps_jobs_off_a_hot_or_under_powered_pi_until_it_clears(cluste
     m1 = cluster.machines["m1"]
     hot = threshold("temperature_celsius", "warning")
     with cluster.service(**GUARD_SETTINGS) as service:
+        # As its fixture tree starts, m2 is a Pi 5 at its soft temperature limit now: throttled, no jobs.
+        throttled = service.wait_for_node("m2", lambda node: node["schedulable"] is False)
+        assert "is throttled" in throttled["unschedulable_reason"], throttled
+
         m1.set_temperature(hot)
         tripped = service.wait_for_node("m1", lambda node: node["schedulable"] is False)
         assert "too hot" in tripped["unschedulable_reason"], tripped
