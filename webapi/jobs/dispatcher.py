@@ -43,10 +43,6 @@ from webapi.jobs.tables import Job
 S = TypeVar("S", bound=JobSummary)
 
 
-def job_summary(job: Job | dict[str, Any]) -> dict[str, Any]:
-    return JobSummary.model_validate(job).model_dump(mode="json")
-
-
 def log_payload(job_id: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
     """A `job_log` message: the lines as items of `GET /api/jobs/{id}/logs`."""
     items = [LogLine.model_validate(line).model_dump(mode="json") for line in lines]
@@ -124,7 +120,9 @@ class JobDispatcher:
             metrics.JOBS_SUBMITTED.labels(type_name).inc(count)
         if self._events.has_subscribers:
             for job in jobs:
-                self._events.publish_threadsafe("job", job_summary(job))
+                # Without the waiting reason: a batch of 10,000 would work it out 10,000 times; the next
+                # change of the job (or a read) brings it.
+                self._events.publish_threadsafe("job", JobSummary.model_validate(job).model_dump(mode="json"))
         self.wake()
 
     def _queue_changed(self) -> None:

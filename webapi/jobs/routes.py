@@ -24,7 +24,6 @@ from webapi.jobs import batch, idempotency, intake, labels, service, store
 from webapi.jobs.batch import BatchCreate, BatchResult
 from webapi.jobs.dispatcher import JobDispatcher
 from webapi.jobs.schemas import (
-    WAITING_REASON,
     JobChange,
     JobCreate,
     JobDetail,
@@ -143,9 +142,7 @@ async def create_batch(
     specs = await _in_session(runtime, jobs, lambda session, j: batch.specs(session, j.registry, body))
     accepted = await jobs.intake.submit(specs, claim)
     # One validation of the whole list (in pydantic-core), not one call per job.
-    result = BatchResult.model_validate(
-        {"items": accepted.jobs}, context={WAITING_REASON: jobs.waiting_reason}
-    )
+    result = BatchResult.model_validate({"items": accepted.jobs})
     code = status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
     return _json(result, code, _replay_headers(accepted))
 

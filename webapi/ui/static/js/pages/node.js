@@ -12,6 +12,8 @@ const name = document.body.dataset.nodeName;
 const base = `/api/cluster/nodes/${encodeURIComponent(name)}`;
 let range = "1h";
 let node = null;
+// Set once the node is being removed: nothing reads it any more (its answers would be 404s).
+let removing = false;
 
 function rows(id, items) {
   replaceChildren(byId(id), items.length ? items : [el("tr", {}, el("td", { className: "muted", text: t("value.none") }))]);
@@ -58,6 +60,7 @@ function linkGrafana(exporter) {
 }
 
 async function loadNode() {
+  if (removing) return;
   const detail = await api(base);
   renderDetail(detail);
   linkGrafana(detail.exporter);
@@ -65,6 +68,7 @@ async function loadNode() {
 }
 
 async function loadHistory() {
+  if (removing) return;
   await drawHistory(byId("node-charts"), name, range);
 }
 
@@ -76,7 +80,7 @@ function loadAll() {
 const refreshHistory = coalesce(() => loadHistory().catch(reportError), 15000);
 on("nodes", (nodes) => {
   const mine = nodes.find((item) => item.name === name);
-  if (!mine) return;
+  if (!mine || removing) return;
   renderSummary(mine);
   refreshHistory();
 });
@@ -96,10 +100,12 @@ byId("node-form").addEventListener("submit", async (event) => {
 });
 byId("node-delete").addEventListener("click", async () => {
   if (!window.confirm(t("nodes.confirm_remove", { name }))) return;
+  removing = true;
   try {
     await api(base, { method: "DELETE" });
     location.assign("/nodes");
   } catch (error) {
+    removing = false;
     setText("node-action-error", error.message);
   }
 });
