@@ -30,6 +30,7 @@ from webapi.core.observability import HttpMetricsMiddleware
 from webapi.core.policy import RoutePolicy
 from webapi.core.private_files import private_dir
 from webapi.core.request_guard import RequestGuardMiddleware
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 from webapi.core.security_headers import SecurityHeadersMiddleware
 from webapi.core.settings import Settings, SettingsError, deprecation_warnings, load_settings
@@ -114,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.include_router(health.router)
+    add_routes(app, health.router)
     # Routes match in order: the job API, the busiest under load, before the cluster and monitoring ones.
     jobs_wiring.install(app, runtime)
     nodecontrol_wiring.install(app)

@@ -9,6 +9,7 @@ from webapi.access.routes import router
 from webapi.access.service import TokenDirectory
 from webapi.core.auth import Tokens
 from webapi.core.policy import UndeclaredRoutesError, undeclared
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 
 
@@ -17,7 +18,7 @@ def install(app: FastAPI, runtime: Runtime, tokens: Tokens) -> TokenDirectory:
     directory = TokenDirectory(runtime.sessions, tokens.get)
     runtime.services.append(directory)
     runtime.tokens = directory
-    app.include_router(router)
+    add_routes(app, router)
     return directory
 
 

@@ -8,6 +8,7 @@ from webapi.audit.recorder import AuditMiddleware
 from webapi.audit.routes import router
 from webapi.audit.service import AuditLog
 from webapi.core.policy import RoutePolicy
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 
 
@@ -15,7 +16,7 @@ def install(app: FastAPI, runtime: Runtime) -> AuditLog:
     audit = AuditLog(runtime.sessions, runtime.settings.audit_retention_days)
     runtime.services.append(audit)
     runtime.audit = audit
-    app.include_router(router)
+    add_routes(app, router)
     return audit
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from webapi.cluster import routes
+from webapi.core.routing import add_routes
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(routes.router)
+    add_routes(app, routes.router)

@@ -9,6 +9,7 @@ test client, a Unix socket, a platform without `/proc/self/fd` — counts as exp
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
@@ -23,6 +24,9 @@ FORWARDING_HEADERS = frozenset({b"forwarded", b"x-forwarded-for", b"x-forwarded-
 _FD_DIRS = ("/proc/self/fd", "/dev/fd")
 
 
+# Asked twice per request (peer and `Host`) for the same few values; parsing an address costs more than
+# the rest of the access check.
+@functools.lru_cache(maxsize=1024)
 def is_loopback_address(host: str) -> bool:
     """True for an IP literal (bracketed or not) in 127.0.0.0/8 or ::1, and `localhost`."""
     if host.lower() in LOOPBACK_NAMES:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 from webapi.inventory.store import list_nodes
 from webapi.jobs import routes as jobs_router
@@ -71,5 +72,5 @@ def install(app: FastAPI, runtime: Runtime) -> JobDispatcher:
     )
     runtime.services.append(dispatcher)
     runtime.jobs = dispatcher
-    app.include_router(jobs_router.router)
+    add_routes(app, jobs_router.router)
     return dispatcher

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 from webapi.live import routes, service
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     service.install(runtime)
-    app.include_router(routes.router)
+    add_routes(app, routes.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 from webapi.monitoring import exposition, routes
 from webapi.monitoring.collector import Collector
@@ -14,5 +15,5 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     runtime.monitoring = collector
     # First in line: it syncs the inventory file that the other services read.
     runtime.services.insert(0, collector)
-    app.include_router(routes.router)
-    app.include_router(exposition.router)
+    add_routes(app, routes.router)
+    add_routes(app, exposition.router)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from webapi.core.routing import add_routes
 from webapi.nodecontrol import routes
 
 
 def install(app: FastAPI) -> None:
-    app.include_router(routes.router)
+    add_routes(app, routes.router)

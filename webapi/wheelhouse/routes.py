@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from webapi.core.dependencies import WheelhouseDep
 from webapi.core.errors import ApiError
+from webapi.core.routing import add_routes
 from webapi.core.runtime import Runtime
 from webapi.wheelhouse.index import Wheelhouse, normalize, render_project, render_root
 
@@ -76,4 +77,4 @@ def simple_file(wheelhouse: WheelhouseDep, project: ProjectName, filename: FileN
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     runtime.wheelhouse = Wheelhouse(runtime.settings.data_dir / WHEELHOUSE_DIR)
-    app.include_router(router)
+    add_routes(app, router)
