@@ -40,6 +40,10 @@ class ConflictError(DomainError):
     """The request contradicts the current state (a name taken, a job no longer queued)."""
 
 
+class GoneError(DomainError):
+    """The thing asked for existed and has been deleted since (the job an idempotency key created)."""
+
+
 class InvalidError(DomainError):
     """The request's content is wrong (an unknown type, parameters that do not fit)."""
 

@@ -22,6 +22,7 @@ from webapi.core.domain_errors import (
     DomainError,
     FieldProblem,
     ForbiddenError,
+    GoneError,
     InvalidError,
     NotFoundError,
     UnavailableError,
@@ -56,6 +57,7 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     ForbiddenError: 403,
     NotFoundError: 404,
     ConflictError: 409,
+    GoneError: 410,
     InvalidError: 422,
     UpstreamError: 502,
     UnavailableError: 503,
@@ -86,11 +88,6 @@ def error_response(
 
 def _field_errors(problems: list[FieldProblem]) -> list[FieldError]:
     return [FieldError(loc=problem.loc, message=problem.message) for problem in problems]
-
-
-def as_api_error(error: DomainError) -> ApiError:
-    """The HTTP answer a domain refusal gets, for code that gathers several refusals into one answer."""
-    return ApiError(http_status(error), error.message, _field_errors(error.fields))
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
-from webapi.core.domain_errors import DomainError
-from webapi.core.errors import ApiError, FieldError
+from webapi.core.domain_errors import DomainError, FieldProblem, InvalidError
 from webapi.jobs import placement_spec
 from webapi.jobs.intake import Spec, combined, prepare, relocated
 from webapi.jobs.registry import Registry
@@ -53,7 +52,7 @@ def fan_out(session: Session, template: JobCreate) -> list[JobCreate]:
         message = (
             f"No inventory node matches the template's placement ({len(inventory)} nodes in the inventory)"
         )
-        raise ApiError(422, message, [FieldError(loc="body.template.placement", message=message)])
+        raise InvalidError(message, [FieldProblem("body.template.placement", message)])
     return [
         template.model_copy(update={"placement": placement.model_copy(update={"nodes": [node]})})
         for node in nodes
@@ -61,7 +60,7 @@ def fan_out(session: Session, template: JobCreate) -> list[JobCreate]:
 
 
 def specs(session: Session, registry: Registry, body: BatchCreate) -> list[Spec]:
-    """Every job of the batch with its type and validated parameters; one 422 naming every bad item."""
+    """Every job of the batch with its type and validated parameters; one error naming every bad item."""
     if body.jobs is not None:
         items = [(job, f"body.jobs.{index}") for index, job in enumerate(body.jobs)]
     else:
@@ -71,7 +70,7 @@ def specs(session: Session, registry: Registry, body: BatchCreate) -> list[Spec]
     for job, loc in items:
         try:
             task, params = prepare(registry, job)
-        except (ApiError, DomainError) as exc:
+        except DomainError as exc:
             errors.append(relocated(exc, loc))
             continue
         prepared.append(Spec(task, params, job, loc))

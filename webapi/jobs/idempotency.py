@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from webapi.core.auth import COOKIE
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import ConflictError
 from webapi.jobs.tables import IDEMPOTENCY_KEY_MAX as KEY_MAX
 from webapi.jobs.tables import IdempotencyKey
 
@@ -90,14 +90,13 @@ def claim(key: str | None, headers: Headers, endpoint: str, body: BaseModel) -> 
 
 
 def recorded(session: Session, wanted: Claim) -> list[int] | None:
-    """The ids of the jobs created under this key, None if the key is new; a 409 when the key was used
-    for another request."""
+    """The ids of the jobs created under this key, None if the key is new; `ConflictError` when the key
+    was used for another request."""
     row = session.get(IdempotencyKey, (wanted.scope, wanted.key))
     if row is None:
         return None
     if row.request_hash != wanted.request_hash:
-        raise ApiError(
-            409,
+        raise ConflictError(
             f"{HEADER} {wanted.key!r} was already used for another request (another body or endpoint); "
             "use a new key for a new request",
         )

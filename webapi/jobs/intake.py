@@ -22,8 +22,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from webapi.core.domain_errors import DomainError, FieldProblem, InvalidError, validation_problems
-from webapi.core.errors import ApiError, FieldError, as_api_error
+from webapi.core.domain_errors import DomainError, FieldProblem, GoneError, InvalidError, validation_problems
 from webapi.core.settings import Settings
 from webapi.core.timefmt import naive_utc_now, to_naive_utc
 from webapi.jobs import idempotency, placement_spec, store
@@ -114,6 +113,13 @@ class Accepted:
     # True when an Idempotency-Key was seen before: `jobs` are the ones it created then, as they are now.
     replayed: bool = False
 
+    def job(self) -> JobRow:
+        """The job of a single submission; `GoneError` when its key was seen before and the job created
+        then has been deleted since."""
+        if not self.jobs:
+            raise GoneError(f"The job created under this {idempotency.HEADER} has since been deleted")
+        return self.jobs[0]
+
 
 @dataclass
 class Submission:
@@ -125,23 +131,19 @@ class Submission:
     future: asyncio.Future[Accepted]
 
 
-def relocated(error: ApiError | DomainError, loc: str) -> ApiError:
-    """`error` pointing into the item at `loc` instead of the request's body."""
-    if isinstance(error, DomainError):
-        error = as_api_error(error)
+def relocated(error: DomainError, loc: str) -> DomainError:
+    """`error`, of the same kind, pointing into the item at `loc` instead of the request's body."""
     if loc == "body":
         return error
-    fields = [FieldError(loc=loc + f.loc.removeprefix("body"), message=f.message) for f in error.fields]
-    return ApiError(
-        error.status, f"{loc}: {error.message}", fields or [FieldError(loc=loc, message=error.message)]
-    )
+    fields = [FieldProblem(loc + f.loc.removeprefix("body"), f.message) for f in error.fields]
+    return type(error)(f"{loc}: {error.message}", fields or [FieldProblem(loc, error.message)])
 
 
-def combined(errors: list[ApiError]) -> ApiError:
-    """One 422 for the invalid items of a batch (the first FIELDS_MAX fields)."""
+def combined(errors: list[DomainError]) -> DomainError:
+    """One error for the invalid items of a batch, of the first one's kind (the first FIELDS_MAX fields)."""
     fields = [field for error in errors for field in error.fields][:FIELDS_MAX]
     more = f" (and {len(errors) - 1} more invalid jobs)" if len(errors) > 1 else ""
-    return ApiError(errors[0].status, errors[0].message + more, fields)
+    return type(errors[0])(errors[0].message + more, fields)
 
 
 def _settle(future: asyncio.Future[Accepted], result: Accepted | None, error: BaseException | None) -> None:
@@ -207,7 +209,7 @@ class Intake:
                 if spec.task.check is not None:
                     spec.task.check(spec.params, SessionJobReader(session), self._settings)
                 rows.append(job_values(spec.body, spec.params, now))
-            except (ApiError, DomainError) as exc:
+            except DomainError as exc:
                 errors.append(relocated(exc, spec.loc))
         if errors:
             raise combined(errors)
@@ -237,7 +239,7 @@ class Intake:
                             continue
                         values = self._values(item, session, inventory, now)
                     except Exception as exc:
-                        if not isinstance(exc, ApiError | DomainError):
+                        if not isinstance(exc, DomainError):
                             log.exception("checking %d submitted jobs failed", len(item.specs))
                         item.loop.call_soon_threadsafe(_settle, item.future, None, exc)
                         continue

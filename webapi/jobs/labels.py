@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from webapi.core.errors import ApiError, FieldError
+from webapi.core.domain_errors import FieldProblem, InvalidError
 
 MAX_LABELS = 16
 KEY_MAX = 63
@@ -51,7 +51,7 @@ Labels = Annotated[
 
 
 def parse_filters(raw: list[str]) -> dict[str, str]:
-    """`?label=key=value` (repeatable) as a mapping; a 422 naming the bad one."""
+    """`?label=key=value` (repeatable) as a mapping; `InvalidError` naming the bad one."""
     wanted: dict[str, str] = {}
     for index, item in enumerate(raw):
         key, separator, value = item.partition("=")
@@ -62,9 +62,9 @@ def parse_filters(raw: list[str]) -> dict[str, str]:
             )
         if problem is not None:
             message = f"Invalid label filter: {problem}"
-            raise ApiError(422, message, [FieldError(loc=f"query.label.{index}", message=message)])
+            raise InvalidError(message, [FieldProblem(f"query.label.{index}", message)])
         if wanted.get(key, value) != value:
             message = f"Label filter names {key!r} twice with different values: no job can match"
-            raise ApiError(422, message, [FieldError(loc=f"query.label.{index}", message=message)])
+            raise InvalidError(message, [FieldProblem(f"query.label.{index}", message)])
         wanted[key] = value
     return wanted

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError, FieldError
+from webapi.core.domain_errors import FieldProblem, InvalidError
 from webapi.inventory.schemas import NodeName
 from webapi.inventory.tables import NodeRow
 from webapi.jobs.labels import Labels
@@ -38,14 +38,15 @@ def inventory_labels(session: Session) -> dict[str, dict[str, str]]:
 
 
 def check_nodes(placement: Placement, inventory: Mapping[str, object], loc: str) -> None:
-    """A 422 naming each node of `placement` the inventory does not have (`loc`: the placement's place)."""
+    """`InvalidError` naming each node of `placement` the inventory does not have (`loc`: the placement's
+    place)."""
     fields = [
-        FieldError(loc=f"{loc}.nodes.{index}", message=f"Unknown node {name!r}: not in the inventory")
+        FieldProblem(f"{loc}.nodes.{index}", f"Unknown node {name!r}: not in the inventory")
         for index, name in enumerate(placement.nodes)
         if name not in inventory
     ]
     if fields:
-        raise ApiError(422, f"Unknown node in placement: {fields[0].message}", fields)
+        raise InvalidError(f"Unknown node in placement: {fields[0].message}", fields)
 
 
 def matching_nodes(placement: Placement | None, inventory: Mapping[str, Mapping[str, str]]) -> list[str]:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from webapi.core.api_time import ApiTime
 from webapi.core.dependencies import JobsDep, RuntimeDep
-from webapi.core.errors import ApiError, ErrorResponse
+from webapi.core.errors import ErrorResponse
 from webapi.core.runtime import Runtime
 from webapi.core.timefmt import naive_utc_now, to_naive_utc
 from webapi.jobs import batch, idempotency, intake, labels, service, store
@@ -120,9 +120,7 @@ async def create_job(
     claim = idempotency.claim(idempotency_key, request.headers, "POST /api/jobs", body)
     task, params = intake.prepare(jobs.registry, body)
     accepted = await jobs.intake.submit([intake.Spec(task, params, body)], claim)
-    if not accepted.jobs:
-        raise ApiError(410, f"The job created under this {idempotency.HEADER} has since been deleted")
-    job = jobs.summary(accepted.jobs[0], JobDetail)
+    job = jobs.summary(accepted.job(), JobDetail)
     code = status.HTTP_200_OK if accepted.replayed else status.HTTP_201_CREATED
     return _json(job, code, {"Location": f"/api/jobs/{job.id}", **_replay_headers(accepted)})
 

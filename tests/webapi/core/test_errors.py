@@ -9,12 +9,13 @@ from webapi.core.domain_errors import (
     DomainError,
     FieldProblem,
     ForbiddenError,
+    GoneError,
     InvalidError,
     NotFoundError,
     UnavailableError,
     UpstreamError,
 )
-from webapi.core.errors import HTTP_STATUS, install_error_handlers
+from webapi.core.errors import HTTP_STATUS, http_status, install_error_handlers
 
 
 class UnknownRackError(NotFoundError):
@@ -29,6 +30,7 @@ class UnknownRackError(NotFoundError):
         (NotFoundError("no such job"), 404),
         (UnknownRackError("no rack 7"), 404),
         (ConflictError("name taken"), 409),
+        (GoneError("deleted since"), 410),
         (InvalidError("bad type", [FieldProblem("body.type", "unknown")]), 422),
         (UpstreamError("Prometheus: HTTP 500"), 502),
         (UnavailableError("not running"), 503),
@@ -52,3 +54,7 @@ def test_each_kind_answers_with_its_status_in_the_error_shape(error, status):
 def test_every_kind_has_its_status():
     kinds = {DomainError, *DomainError.__subclasses__()}
     assert kinds <= set(HTTP_STATUS)
+
+
+def test_a_deleted_thing_is_gone():
+    assert http_status(GoneError("the job created under this key has since been deleted")) == 410
