@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from webapi.core.errors import ApiError, FieldError
+from webapi.core.domain_errors import FieldProblem, InvalidError
 from webapi.core.timefmt import naive_utc_now, to_naive_utc
 from webapi.nodecontrol.schemas import DrainRequest
 from webapi.nodecontrol.tables import NodeDrain
@@ -22,7 +22,7 @@ def drain(session: Session, name: str, body: DrainRequest) -> None:
     until = to_naive_utc(body.until) if body.until is not None else None
     if until is not None and until <= now:
         message = "must be in the future (or null: until resumed)"
-        raise ApiError(422, f"until {message}", [FieldError(loc="body.until", message=message)])
+        raise InvalidError(f"until {message}", [FieldProblem("body.until", message)])
     row = session.get(NodeDrain, name) or NodeDrain(name=name)
     row.reason, row.until, row.since = body.reason or None, until, now
     session.add(row)
