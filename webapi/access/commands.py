@@ -20,7 +20,8 @@ from webapi.audit import service as audit
 from webapi.audit.service import AuditEntry
 from webapi.core.db import migrate
 from webapi.core.db.engine import make_engine, make_session_factory
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import DomainError
+from webapi.core.errors import http_status
 from webapi.core.roles import CLI, Role
 from webapi.core.settings import load_settings
 from webapi.core.timefmt import naive_utc_now
@@ -96,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"token {args.name!r} revoked", file=sys.stderr)
         if args.action != "list":
             _record(sessions, args.action, args.name, 201 if args.action == "create" else 204)
-    except (ApiError, ValueError) as error:
+    except (DomainError, ValueError) as error:
         print(f"dispycluster token {args.action}: {error}", file=sys.stderr)
-        _record(sessions, args.action, args.name, error.status if isinstance(error, ApiError) else 422)
+        status = http_status(error) if isinstance(error, DomainError) else 422  # a ValueError: bad input
+        _record(sessions, args.action, args.name, status)
         return 1
     finally:
         engine.dispose()

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from webapi.access.tables import TokenRow
 from webapi.core.background import in_thread_logged, stop_task
-from webapi.core.errors import ApiError
+from webapi.core.domain_errors import ConflictError, InvalidError, NotFoundError
 from webapi.core.health import PartHealth
 from webapi.core.roles import Caller, Role
 from webapi.core.timefmt import naive_utc_now, to_naive_utc
@@ -52,9 +52,8 @@ def digest(secret: str) -> str:
 
 def check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise ApiError(
-            422,
-            "A token name is 1 to 64 letters, digits, `_`, `.`, `@` or `-`, starting with a letter or digit",
+        raise InvalidError(
+            "A token name is 1 to 64 letters, digits, `_`, `.`, `@` or `-`, starting with a letter or digit"
         )
     return name
 
@@ -83,7 +82,7 @@ def create_token(session: Session, name: str, role: Role, expires_at: datetime |
     check_name(name)
     now = naive_utc_now()
     if expires_at is not None and to_naive_utc(expires_at) <= now:
-        raise ApiError(422, "The expiry time is in the past")
+        raise InvalidError("The expiry time is in the past")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = TokenRow(
         name=name,
@@ -97,7 +96,7 @@ def create_token(session: Session, name: str, role: Role, expires_at: datetime |
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise ApiError(409, f"A token named {name!r} exists already (revoke it first)") from None
+        raise ConflictError(f"A token named {name!r} exists already (revoke it first)") from None
     return Created(row, secret)
 
 
@@ -108,7 +107,7 @@ def list_tokens(session: Session) -> list[TokenRow]:
 def revoke_token(session: Session, name: str) -> None:
     row = session.scalar(select(TokenRow).where(TokenRow.name == name))
     if row is None:
-        raise ApiError(404, f"No token named {name!r}")
+        raise NotFoundError(f"No token named {name!r}")
     session.delete(row)
     session.commit()
 
