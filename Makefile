@@ -41,8 +41,8 @@ system-deps:
 run: install
 	$(BIN)/dispycluster up --host $(HOST) --port $(PORT)
 
-# The linters first, then the whole suite twice: on SQLite (the default), then against a throwaway
-# PostgreSQL server.
+# The linters first, then the whole suite on SQLite (the default), then against a throwaway PostgreSQL
+# server the tests that reach a database (tests/conftest.py leaves out the others in that run).
 test: lint system-deps
 	$(BIN)/python -m pytest
 	DISPYCLUSTER_TEST_DATABASE=postgresql $(BIN)/python -m pytest

@@ -3,12 +3,15 @@
 With `DISPYCLUSTER_TEST_DATABASE=postgresql` every test (and every module, for module-scoped services)
 gets a fresh database on a throwaway PostgreSQL server through `DISPYCLUSTER_DATABASE_URL`, which the
 service subprocesses inherit and `tests.support.database.database_url` hands to engines built in tests.
+That run leaves out the directories whose tests cannot depend on the database (`DATABASE_FREE`): they
+would run exactly as in the SQLite run.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,24 @@ pytest_plugins = [
     "tests.support.dispatcher_harness",
     "tests.support.ui",
 ]
+
+
+# The exporter, the alert rules and dashboards use no database; the browser tests drive the pages, whose
+# every read and write goes through the API that the other directories test on both databases.
+DATABASE_FREE = ("exporter", "alerts", "dashboards", "ui")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not postgres_requested():
+        return
+    tests_dir = Path(__file__).parent
+    skipped = {tests_dir / name for name in DATABASE_FREE}
+    kept, deselected = [], []
+    for item in items:
+        (deselected if skipped.intersection(item.path.parents) else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def _in_ci() -> bool:
