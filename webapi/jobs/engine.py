@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,9 @@ class DispyEngine:
         self._on_node_up: Callable[[str], None] = _ignore
         self._lock = threading.RLock()
         self._nodes: dict[tuple[str, int], DispyNodeState] = {}
+        # dispy's own object for each node that is up, by address: handing it to `submit_job_id_node`
+        # spares dispy a name lookup per job (a getaddrinfo call that competes for the GIL).
+        self._dispy_nodes: dict[str, dispy.DispyNode] = {}
         self._jobs: dict[str, dispy.DispyJob] = {}
         # The node each job out was handed to, by key.
         self._placed: dict[str, str] = {}
@@ -151,6 +154,9 @@ class DispyEngine:
             removed = [self._nodes.pop(key) for key in self._nodes.keys() - listed]
             # dispy knows a node by its address alone: one still listed on another port stays.
             kept_ips = {state.ip for state in self._nodes.values()}
+            for state in removed:
+                if state.ip not in kept_ips:
+                    self._dispy_nodes.pop(state.ip or "", None)
         for state in removed:
             if state.ip is not None and state.ip not in kept_ips:
                 self._release(state)
@@ -308,6 +314,10 @@ class DispyEngine:
         """Records what dispy says of `node`; True when that changed whether it is up."""
         joined, changed, stranded = [], False, []
         with self._lock:
+            if status == dispy.DispyNode.Closed:
+                self._dispy_nodes.pop(node.ip_addr, None)
+            else:
+                self._dispy_nodes[node.ip_addr] = node
             for state in self._states_for_ip(node.ip_addr):
                 if status == dispy.DispyNode.Closed:
                     changed |= state.state == NodeStateName.UP
@@ -350,7 +360,7 @@ class DispyEngine:
 
     def nodes(self) -> list[DispyNodeState]:
         with self._lock:
-            return [DispyNodeState(**asdict(state)) for state in self._nodes.values()]
+            return [replace(state) for state in self._nodes.values()]
 
     def capacity(self) -> int:
         """CPUs of the nodes that are up: how many jobs can run at once."""
@@ -404,9 +414,10 @@ class DispyEngine:
             raise EngineError(self._error or "no dispy node is configured")
         with self._lock:
             ip = next((state.ip for state in self._nodes.values() if state.name == node), None)
-        if ip is None:
+            target = self._dispy_nodes.get(ip, ip) if ip is not None else None
+        if target is None:
             raise EngineError(f"dispy does not know node {node!r}")
-        job = self._cluster.submit_job_id_node(key, ip, source, entry, chunk, context)
+        job = self._cluster.submit_job_id_node(key, target, source, entry, chunk, context)
         if job is None:
             raise EngineError(f"dispy refused the job for node {node!r}")
         with self._lock:
