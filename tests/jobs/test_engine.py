@@ -1,7 +1,8 @@
 """The engine's node list follows the inventory (no dispy cluster is started for refused nodes)."""
 
 from webapi.jobs.dispatch.engine_api import NodeAddress, NodeStateName
-from webapi.jobs.engine import DispyEngine, EngineConfig
+from webapi.jobs.dispy_client import EngineConfig
+from webapi.jobs.engine import DispyEngine
 
 
 def make_engine(tmp_path) -> DispyEngine:

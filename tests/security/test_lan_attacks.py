@@ -35,7 +35,7 @@ from tests.support.webservice import Service, run_service
 from webapi.core.auth import COOKIE
 from webapi.core.settings import load_settings
 from webapi.jobs import store
-from webapi.jobs.engine import _port_in_use
+from webapi.jobs.dispy_client import port_in_use
 from webapi.jobs.tasks.scraping_node import Policy, RefusedTargetError
 from webapi.monitoring.collection import scrape as scrape_module
 
@@ -456,12 +456,12 @@ def test_a_port_left_in_time_wait_is_not_taken_for_another_service() -> None:
         accepted, _ = listener.accept()
         accepted.close()  # the side that closes first keeps the TIME_WAIT
         peer.close()
-    assert not _port_in_use("127.0.0.1", port)
+    assert not port_in_use("127.0.0.1", port)
     with socket.socket() as live:
         live.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         live.bind(("127.0.0.1", port))
         live.listen()
-        assert _port_in_use("127.0.0.1", port)
+        assert port_in_use("127.0.0.1", port)
 
 
 # --- 10. SSRF through other spellings of private addresses ---------------------------------------

@@ -4,28 +4,22 @@ configured), and what it knows about each node.
 Everything dispy reports arrives on dispy's own threads through one `cluster_status` callback and is
 handed on as `JobUpdate`s; nothing here ever waits on a job. The cluster is created with the first
 usable node (dispy would fall back to broadcast discovery with an empty node list). Through a
-dispyscheduler, the scheduler talks to the nodes and relays their events; only the construction and the
-re-discovery of nodes differ.
+dispyscheduler, the scheduler talks to the nodes and relays their events; only the construction
+(`webapi.jobs.dispy_client`) and the re-discovery of nodes differ.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import dispy
-import pycos
 
-from webapi.core.settings import Settings
-from webapi.jobs import node_runtime
 from webapi.jobs.dispatch.engine_api import (
     ENDED,
     DispyNodeState,
@@ -36,7 +30,7 @@ from webapi.jobs.dispatch.engine_api import (
     UpdateKind,
 )
 from webapi.jobs.dispatch.outcomes import reported_output
-from webapi.jobs.dispy_compat import LogTap, install_getargspec
+from webapi.jobs.dispy_client import EngineConfig, is_loopback, make_cluster, resolve
 
 log = logging.getLogger(__name__)
 
@@ -49,65 +43,6 @@ _KINDS = {
     dispy.DispyJob.Cancelled: UpdateKind.CANCELLED,
     dispy.DispyJob.Abandoned: UpdateKind.ABANDONED,
 }
-
-
-# dispy's module-wide port settings as shipped (ClientPort is an expression dispy evaluates).
-DISPY_PORT, CLIENT_PORT = dispy.config.DispyPort, dispy.config.ClientPort
-
-
-def _resolve(host: str) -> str | None:
-    try:
-        return socket.gethostbyname(host)
-    except OSError:
-        return None
-
-
-def _is_loopback(ip: str | None) -> bool:
-    return ip is not None and ipaddress.ip_address(ip).is_loopback
-
-
-def _port_in_use(host: str, port: int) -> bool:
-    """True when a live socket holds the port. With SO_REUSEADDR, as dispy binds it: connections of a
-    previous service left in TIME_WAIT (after `kill -9`) do not count."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    secret: str
-    client_host: str | None
-    client_port: int
-    pulse_interval: float
-    recover_file: Path
-    # (host, port) of a dispyscheduler: the nodes are then shared with its other clients.
-    scheduler: tuple[str, int] | None = None
-    # dispy's TLS: this certificate (and key, unless it is in the certificate file) serves the client's
-    # side, and the nodes' certificates must verify against it.
-    certfile: Path | None = None
-    keyfile: Path | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EngineConfig:
-        return cls(
-            secret=settings.dispy_secret.get_secret_value(),
-            client_host=settings.dispy_host,
-            client_port=settings.dispy_port,
-            pulse_interval=settings.dispy_pulse_interval,
-            recover_file=settings.data_dir / "dispy" / "recover",
-            scheduler=settings.dispy_scheduler_address,
-            certfile=settings.dispy_certfile,
-            keyfile=settings.dispy_keyfile,
-        )
-
-
-def _path_or_none(path: Path | None) -> str | None:
-    return None if path is None else str(path.resolve())
 
 
 def _ignore(*_args: Any) -> None:
@@ -167,11 +102,11 @@ class DispyEngine:
                     if known.state in (NodeStateName.CONNECTING, NodeStateName.DOWN):
                         fresh.append(known)
                     continue
-                state = DispyNodeState(node.name, node.host, node.port, ip=_resolve(node.host))
+                state = DispyNodeState(node.name, node.host, node.port, ip=resolve(node.host))
                 self._nodes[(node.host, node.port)] = state
                 if state.ip is None:
                     self._refuse(state, f"cannot resolve {node.host!r}")
-                elif not self._config.secret and not _is_loopback(state.ip):
+                elif not self._config.secret and not is_loopback(state.ip):
                     self._refuse(state, "DISPYCLUSTER_DISPY_SECRET must be set to use a node off loopback")
                 else:
                     if self._config.scheduler is not None:
@@ -204,7 +139,13 @@ class DispyEngine:
             self._rediscover(cluster, targets)
             return
         try:
-            self._cluster = self._make_cluster(targets, all(_is_loopback(s.ip) for s in states))
+            self._cluster = make_cluster(
+                self._config,
+                targets,
+                all(is_loopback(s.ip) for s in states),
+                self._cluster_status,
+                self._refused_by_log,
+            )
             self._error = None  # an earlier attempt may have failed (e.g. the scheduler was not up yet)
         except EngineError as exc:
             self._error = str(exc)
@@ -229,76 +170,6 @@ class DispyEngine:
         if self._config.scheduler is None:
             return "direct (embedded JobCluster)"
         return "via dispyscheduler {}:{}".format(*self._config.scheduler)
-
-    def _make_cluster(self, targets: list[tuple[str | None, int]], loopback: bool) -> dispy.JobCluster:
-        install_getargspec()
-        scheduler = self._config.scheduler
-        if scheduler is not None:
-            # The client only talks to the scheduler: its address decides the loopback default.
-            loopback = _is_loopback(_resolve(scheduler[0]))
-        host = self._config.client_host or ("127.0.0.1" if loopback else None)
-        if _port_in_use(host or "0.0.0.0", self._config.client_port):
-            raise EngineError(
-                f"dispy client port {self._config.client_port} is in use: another DispyCluster service "
-                "(or uvicorn worker) already owns it; run one worker only, or set DISPYCLUSTER_DISPY_PORT"
-            )
-        # Both loggers write to stdout by default, which may be closed before dispy's atexit hook runs.
-        dispy.logger.stream = pycos.logger.stream = LogTap(self._refused_by_log)
-        self._config.recover_file.parent.mkdir(parents=True, exist_ok=True)
-        common: dict[str, Any] = {
-            "nodes": targets,
-            "setup": node_runtime.dispycluster_setup,
-            "cluster_status": self._cluster_status,
-            "secret": self._config.secret,
-            "loglevel": dispy.logger.WARNING,
-            "recover_file": str(self._config.recover_file),
-            "certfile": _path_or_none(self._config.certfile),
-            "keyfile": _path_or_none(self._config.keyfile),
-        }
-        if scheduler is None:
-            return dispy.JobCluster(
-                node_runtime.dispycluster_run,
-                host=host,
-                dispy_port=self._config.client_port,
-                pulse_interval=self._config.pulse_interval,
-                **common,
-            )
-        return self._make_shared_cluster(scheduler, host, common)
-
-    def _make_shared_cluster(
-        self, scheduler: tuple[str, int], host: str | None, common: dict[str, Any]
-    ) -> dispy.SharedJobCluster:
-        """A SharedJobCluster: the pulse interval is the scheduler's (`--pulse_interval`), `secret` is its
-        `--cluster_secret`, and dispy finds the scheduler on `dispy_port + 2`."""
-        sched_host, sched_port = scheduler
-        try:
-            # Checked first: it says why plainly, and costs no half-built dispy client.
-            socket.create_connection((sched_host, sched_port), timeout=5).close()
-        except OSError as exc:
-            raise EngineError(f"cannot reach dispyscheduler at {sched_host}:{sched_port}: {exc}") from None
-        try:
-            # `ip_addr`, not `host`: SharedJobCluster computes its own address from `ip_addr` only.
-            return dispy.SharedJobCluster(
-                node_runtime.dispycluster_run,
-                ip_addr=host,
-                scheduler_host=sched_host,
-                dispy_port=sched_port - 2,
-                client_port=self._config.client_port,
-                **common,
-            )
-        except Exception as exc:
-            # The half-built client still holds its port: released, so that the next attempt can bind it.
-            half_built = pycos.Singleton.instance(dispy._Cluster)
-            if half_built is not None:
-                with contextlib.suppress(Exception):
-                    half_built.shutdown()
-            raise EngineError(
-                f"dispyscheduler at {sched_host}:{sched_port} refused the service ({exc!r}): check that "
-                "DISPYCLUSTER_DISPY_SECRET is its --cluster_secret and that both run the same dispy version"
-            ) from None
-        finally:
-            # SharedJobCluster sets these module-wide; put back dispy's defaults for any later cluster.
-            dispy.config.DispyPort, dispy.config.ClientPort = DISPY_PORT, CLIENT_PORT
 
     def _refused_by_log(self, ip: str, message: str) -> None:
         with self._lock:

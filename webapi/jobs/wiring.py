@@ -17,7 +17,8 @@ from webapi.jobs.dispatch.engine_api import NodeAddress
 from webapi.jobs.dispatch.guards import UNKNOWN, Condition, Drain
 from webapi.jobs.dispatch.nodeboard import NodeFacts
 from webapi.jobs.dispatcher import JobDispatcher
-from webapi.jobs.engine import DispyEngine, EngineConfig
+from webapi.jobs.dispy_client import EngineConfig
+from webapi.jobs.engine import DispyEngine
 from webapi.monitoring.current import current_metrics, node_state, status_of
 from webapi.nodecontrol import service as drain_service
 
