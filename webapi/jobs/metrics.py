@@ -15,6 +15,11 @@ JOBS_ENDED = Counter(
 )
 JOB_RETRIES = Counter("dispycluster_job_retries", "Jobs queued again (automatic or requested).", ["type"])
 JOBS_DISPATCHED = Counter("dispycluster_jobs_dispatched", "Job attempts handed to dispy.", ["type"])
+LATE_RESULTS = Counter(
+    "dispycluster_job_late_results",
+    "Ends of job attempts the service had already given up (lost, stopped): logged, not applied.",
+    ["type", "node"],
+)
 QUEUE_WAIT = Histogram(
     "dispycluster_job_queue_wait_seconds", "From due to dispatched.", ["type"], buckets=_WAIT_BUCKETS
 )

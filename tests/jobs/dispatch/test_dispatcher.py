@@ -286,8 +286,11 @@ def test_a_late_result_after_the_retry_succeeded_is_logged_and_changes_nothing_e
     harness.dispatcher.step()
     before = harness.job(job_id)
     assert (before.status, before.node, before.result) == ("succeeded", "n2", "retry")
+    late_series = ("dispycluster_job_late_results_total", {"type": before.type, "node": "n1"})
+    counted = REGISTRY.get_sample_value(*late_series) or 0.0
     harness.engine.finish(f"{job_id}/1/0", "late", node="n1", stderr="slow disk")
     harness.dispatcher.step()
+    assert REGISTRY.get_sample_value(*late_series) == counted + 1
     after = harness.job(job_id)
     assert (after.status, after.node, after.result, after.finished_at) == (
         "succeeded",

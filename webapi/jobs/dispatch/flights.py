@@ -163,6 +163,7 @@ class Flights:
         if job is None:
             return  # deleted meanwhile (retention)
         log.warning("job %s: %s", job_id, note)
+        metrics.LATE_RESULTS.labels(job.type, update.node or "").inc()
         prefix = f"[attempt {attempt}] "
         self._log(session, job, "service", note)
         self._log(session, job, "stdout", outcomes.prefixed(prefix, update.stdout))
