@@ -17,7 +17,7 @@ import pycos
 from webapi.core.settings import Settings
 from webapi.jobs import node_runtime
 from webapi.jobs.dispatch.engine_api import EngineError
-from webapi.jobs.dispy_compat import LogTap, install_getargspec
+from webapi.jobs.dispy_compat import LogTap, install_getargspec, notify_inline
 
 # dispy's module-wide port settings as shipped (ClientPort is an expression dispy evaluates).
 DISPY_PORT, CLIENT_PORT = dispy.config.DispyPort, dispy.config.ClientPort
@@ -113,14 +113,17 @@ def make_cluster(
         "keyfile": _path_or_none(config.keyfile),
     }
     if scheduler is None:
-        return dispy.JobCluster(
+        cluster = dispy.JobCluster(
             node_runtime.dispycluster_run,
             host=host,
             dispy_port=config.client_port,
             pulse_interval=config.pulse_interval,
             **common,
         )
-    return _make_shared_cluster(config, scheduler, host, common)
+    else:
+        cluster = _make_shared_cluster(config, scheduler, host, common)
+    notify_inline(cluster._cluster)
+    return cluster
 
 
 def _make_shared_cluster(

@@ -1,11 +1,12 @@
 """The service's one long-lived dispy `JobCluster` (a `SharedJobCluster` when a dispyscheduler is
 configured), and what it knows about each node.
 
-Everything dispy reports arrives on dispy's own threads through one `cluster_status` callback and is
-handed on as `JobUpdate`s; nothing here ever waits on a job. The cluster is created with the first
-usable node (dispy would fall back to broadcast discovery with an empty node list). Through a
-dispyscheduler, the scheduler talks to the nodes and relays their events; only the construction
-(`webapi.jobs.dispy_client`) and the re-discovery of nodes differ.
+Everything dispy reports arrives on its scheduler thread (`dispy_compat.notify_inline`) through one
+`cluster_status` callback, which must never block there, and is handed on as `JobUpdate`s; nothing
+here ever waits on a job. The cluster is created with the first usable node (dispy would fall back to
+broadcast discovery with an empty node list). Through a dispyscheduler, the scheduler talks to the
+nodes and relays their events; only the construction (`webapi.jobs.dispy_client`) and the re-discovery
+of nodes differ.
 """
 
 from __future__ import annotations
