@@ -178,7 +178,11 @@ class Settings(BaseSettings):
         description="Comma-separated hosts `scraping` may reach even on private addresses.",
     )
     jobs_per_cpu: int = Field(
-        3, ge=1, le=16, description="Jobs handed to dispy per node CPU (more: throughput; 1: strict order)."
+        3,
+        ge=1,
+        le=16,
+        description="Jobs handed to dispy per node CPU, at least (a node ending jobs fast gets what it ends "
+        "in 0.1 s); 1: strict order.",
     )
     job_retry_backoff_s: float = Field(
         5.0, ge=0, le=3600, description="First automatic retry delay (doubles)."

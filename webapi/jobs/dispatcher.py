@@ -163,7 +163,7 @@ class JobDispatcher:
         matching node takes new jobs: see `placement.waiting_reason`)."""
         if scheduled_at is not None and scheduled_at > naive_utc_now():
             return None
-        slots = self.board.slots(self.engine.nodes(), Counter(), 1)
+        slots = self.board.slots(self.engine.nodes(), Counter(), lambda _name, cpus: cpus)
         return placement.waiting_reason(Placement.from_json(stored), slots)
 
     def summary(self, job: Job | dict[str, Any], model: type[S]) -> S:
@@ -223,7 +223,7 @@ class JobDispatcher:
         with store.write_lock, self._sessions() as session:
             # Cancels first: a job whose cancel was requested is not retried when it fails meanwhile.
             self._take_cancels(now)
-            applied = self._apply_updates(session)
+            applied = self._apply_updates(session, now)
             self.flights.stop_overdue(session, now)
             ready = self.claims.claim(session, now)
             self.flights.save(session)
@@ -244,7 +244,7 @@ class JobDispatcher:
                 return
             self.flights.request_cancel(job_id, now)
 
-    def _apply_updates(self, session: Session) -> int:
+    def _apply_updates(self, session: Session, now: float) -> int:
         applied = 0
         while True:
             try:
@@ -252,4 +252,6 @@ class JobDispatcher:
             except Empty:
                 return applied
             applied += 1
+            if update.kind in ENDED and update.node:
+                self.claims.pace.ended(update.node, now)
             self.flights.apply(session, update)

@@ -3,6 +3,7 @@ stops, refusals, merges, and the start-up recovery."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from prometheus_client import REGISTRY
@@ -11,6 +12,7 @@ from sqlalchemy import update
 from tests.support.dispatcher_harness import Harness
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
+from webapi.jobs.dispatch.depth import HORIZON_S, WINDOW_S
 from webapi.jobs.dispatch.engine_api import UpdateKind
 from webapi.jobs.dispatch.flights import STOP_GRACE_S
 from webapi.jobs.tables import Job
@@ -58,6 +60,27 @@ def test_jobs_wait_while_no_node_has_room_and_go_when_one_comes_up(harness: Harn
     third = harness.add_job()
     harness.dispatcher.step()
     assert harness.job(third).status == "queued"
+
+
+def test_a_node_that_ends_chunks_fast_is_handed_more_than_its_count_per_cpu(harness: Harness):
+    harness.engine.node("n1", cpus=1)  # two chunks per CPU (jobs_per_cpu)
+    for _ in range(40):
+        harness.add_job()
+    harness.dispatcher.step()
+    assert len(harness.engine.held) == 2
+    ended = 0
+    while ended < 30:  # 30 ends within a second of the (fake, still) clock
+        for key in list(harness.engine.held):
+            harness.engine.finish(key)
+            ended += 1
+        harness.dispatcher.step()
+    # `ended` a second: what it ends in HORIZON_S (3 or 4) beyond its CPU.
+    assert len(harness.engine.held) == 1 + math.ceil(ended * HORIZON_S) > 2
+    harness.clock.advance(WINDOW_S)  # a second without an end: the count per CPU again
+    for key in list(harness.engine.held):
+        harness.engine.finish(key)
+    harness.dispatcher.step()
+    assert len(harness.engine.held) == 2
 
 
 def test_higher_priority_is_claimed_first(harness: Harness):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from webapi.core.settings import Settings
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics, store
-from webapi.jobs.dispatch import outcomes
+from webapi.jobs.dispatch import depth, outcomes
 from webapi.jobs.dispatch.engine_api import Engine
 from webapi.jobs.dispatch.flights import Flight, Flights
 from webapi.jobs.dispatch.nodeboard import NodeBoard
@@ -73,13 +73,19 @@ class Claims:
         # Whether due jobs wait for a node (busy, unschedulable, no match): claims then pick a node for
         # each due job before claiming it, and look past the ones that wait.
         self._crowded = False
+        self.pace = depth.Pace()
 
     def note_due(self) -> None:
         self._maybe_due = True
 
-    def slots(self) -> list[NodeSlot]:
-        """Every node as placement sees it now, with its room for more chunks."""
-        return self._board.slots(self._engine.nodes(), self._flights.loads(), self._settings.jobs_per_cpu)
+    def slots(self, now: float) -> list[NodeSlot]:
+        """Every node as placement sees it at `now` (monotonic), with its room for more chunks."""
+        per_cpu = self._settings.jobs_per_cpu
+
+        def room(name: str, cpus: int) -> int:
+            return depth.room(cpus, per_cpu, self.pace.per_second(name, now))
+
+        return self._board.slots(self._engine.nodes(), self._flights.loads(), room)
 
     def free_slots(self) -> int:
         """How many more chunks the schedulable nodes that are up had room for after the last claim."""
@@ -89,7 +95,7 @@ class Claims:
         """Claims (queued → dispatched) due jobs in queue order while a node that matches each has room,
         not committed yet. A job that cannot run (type gone, preparation failed) ends here; one with no
         chunk succeeds."""
-        self._slots = self.slots()
+        self._slots = self.slots(now)
         free = self.free_slots()
         if free <= 0 or not (self._maybe_due or now >= self._next_scan):
             return []

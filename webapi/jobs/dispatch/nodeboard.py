@@ -120,9 +120,11 @@ class NodeBoard:
             metrics.NODE_SCHEDULABLE.labels(view.name).set(1 if view.schedulable else 0)
         self.views = views
 
-    def slots(self, engine_nodes: list[DispyNodeState], loads: Counter[str], per_cpu: int) -> list[NodeSlot]:
+    def slots(
+        self, engine_nodes: list[DispyNodeState], loads: Counter[str], room: Callable[[str, int], int]
+    ) -> list[NodeSlot]:
         """Every node as placement sees it: schedulable only while it is up in the engine too; `free` is
-        its room for more chunks."""
+        its room for more chunks: `room(name, cpus)`, the chunks it may hold, less those it holds."""
         engine = {state.name: state for state in engine_nodes}
         slots = []
         for name, view in self.views.items():
@@ -135,6 +137,6 @@ class NodeBoard:
                 slots.append(NodeSlot(name, view.labels, False, f"has its dispy node {state.state.value}"))
             else:
                 slots.append(
-                    NodeSlot(name, view.labels, True, None, (state.cpus or 0) * per_cpu - loads[name])
+                    NodeSlot(name, view.labels, True, None, room(name, state.cpus or 0) - loads[name])
                 )
         return slots

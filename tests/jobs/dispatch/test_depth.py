@@ -1,0 +1,31 @@
+"""How many chunks a node is handed: a count per CPU, deeper in time for a node that ends them fast."""
+
+from webapi.jobs.dispatch.depth import HORIZON_S, MAX_PER_CPU, WINDOW_S, Pace, room
+
+
+def test_a_slow_node_gets_its_count_per_cpu():
+    assert room(cpus=4, per_cpu=3, pace=0.5) == 12
+
+
+def test_a_fast_node_gets_what_it_ends_in_the_horizon_past_its_cpus():
+    # 2 CPUs ending 200 chunks a second: 20 in HORIZON_S, where 3 per CPU would be 6 (30 ms of work).
+    assert room(cpus=2, per_cpu=3, pace=200.0) == 2 + round(200 * HORIZON_S)
+
+
+def test_the_depth_is_bounded():
+    assert room(cpus=2, per_cpu=3, pace=1e6) == 2 * MAX_PER_CPU
+
+
+def test_strict_order_hands_one_per_cpu_whatever_the_pace():
+    assert room(cpus=2, per_cpu=1, pace=500.0) == 2
+
+
+def test_pace_counts_the_ends_of_the_last_window_only():
+    pace = Pace()
+    for at in (0.1, 0.2, 0.3, 0.9):
+        pace.ended("n1", at)
+    pace.ended("n2", 0.5)
+    assert pace.per_second("n1", 0.95) == 4 / WINDOW_S
+    assert pace.per_second("n1", 1.25) == 2 / WINDOW_S  # the ends at 0.1 and 0.2 left the window
+    assert pace.per_second("n2", 1.25) == 1 / WINDOW_S
+    assert pace.per_second("n3", 1.25) == 0.0
