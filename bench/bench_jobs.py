@@ -154,11 +154,13 @@ def _post(client: httpx.Client) -> int:
     return int(response.json()["id"])
 
 
-def _ms_between(job: dict, start: str, end: str) -> float:
-    def parse(value: str) -> datetime:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def api_time(value: str) -> datetime:
+    """A time of the API's answers (ISO 8601, `Z` for UTC) as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
-    return (parse(job[end]) - parse(job[start])).total_seconds() * 1000
+
+def _ms_between(job: dict, start: str, end: str) -> float:
+    return (api_time(job[end]) - api_time(job[start])).total_seconds() * 1000
 
 
 def api_latency(client: httpx.Client) -> float:
