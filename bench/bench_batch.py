@@ -38,7 +38,7 @@ from tests.support.processes import wait_until
 BATCH = 10_000
 ACCEPT_ROUNDS = 5
 E2E_JOBS = 1000
-E2E_ROUNDS = 3
+E2E_ROUNDS = 5
 END_POLL_S = 0.5
 
 
