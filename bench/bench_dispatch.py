@@ -51,7 +51,7 @@ GUARDS_OFF = {"guard_exporter": False, "guard_temperature": False, "guard_power"
 
 
 class InstantEngine:
-    """Takes every job and, when told, reports each one it holds running and then finished."""
+    """Takes every job and, when told, reports each one it holds running and then finished on its node."""
 
     route = "in memory (bench)"
     error = None
@@ -61,7 +61,7 @@ class InstantEngine:
             DispyNodeState(name, name, 9701, "127.0.0.1", NodeStateName.UP, None, CPUS, 0, 0, time.time())
             for name in names
         ]
-        self._held: list[str] = []
+        self._held: list[tuple[str, str]] = []
         self.finished = 0
         self._on_update: Callable[[JobUpdate], None] = lambda _update: None
 
@@ -80,7 +80,7 @@ class InstantEngine:
     def submit(
         self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
     ) -> None:
-        self._held.append(key)
+        self._held.append((key, node))
 
     def cancel(self, key: str) -> bool:
         return False
@@ -91,9 +91,9 @@ class InstantEngine:
     def run_all(self) -> None:
         held, self._held = self._held, []
         self.finished += len(held)
-        for key in held:
-            self._on_update(JobUpdate(key, UpdateKind.RUNNING, "n1"))
-            self._on_update(JobUpdate(key, UpdateKind.FINISHED, "n1", result={"ok": True, "result": None}))
+        for key, node in held:
+            self._on_update(JobUpdate(key, UpdateKind.RUNNING, node))
+            self._on_update(JobUpdate(key, UpdateKind.FINISHED, node, result={"ok": True, "result": None}))
 
 
 def _facts(_session: Session) -> list[NodeFacts]:

@@ -252,6 +252,9 @@ class JobDispatcher:
             except Empty:
                 return applied
             applied += 1
-            if update.kind in ENDED and update.node:
-                self.claims.pace.ended(update.node, now)
+            if update.kind in ENDED:
+                # Room freed on a node: a due job that waited for it may go now, not at the next scan.
+                self.claims.note_due()
+                if update.node:
+                    self.claims.pace.ended(update.node, now)
             self.flights.apply(session, update)

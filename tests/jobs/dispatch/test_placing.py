@@ -72,6 +72,17 @@ def test_a_job_for_a_busy_node_waits_without_blocking_the_jobs_behind_it(placed:
     assert _reason(placed, first[2]) is None
 
 
+def test_a_job_waiting_for_a_busy_node_goes_at_the_step_after_that_node_ended_one(placed: Harness):
+    first = [placed.add_job(placement={"nodes": ["pi1"]}) for _ in range(4)]
+    placed.dispatcher.step()
+    placed.dispatcher.step()  # looks past the two waiting ones: the other nodes have room left
+    assert placed.job(first[2]).status == "queued"  # pi1 holds two
+    placed.engine.finish(f"{first[0]}/1/0", node="pi1")
+    # No scan is due on the (still) clock: the end itself says that a waiting job may go now.
+    placed.dispatcher.step()
+    assert _nodes_of(placed)[f"{first[2]}/1/0"] == "pi1"
+
+
 def test_a_drained_node_gets_no_new_job_and_the_waiting_jobs_say_why(placed: Harness, world: NodeWorld):
     world.facts["amd"] = NodeFacts("amd", AMD, Drain("kernel update"))
     placed.dispatcher.refresh_nodes()
