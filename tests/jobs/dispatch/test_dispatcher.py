@@ -50,6 +50,22 @@ def test_a_job_is_claimed_run_and_succeeds(harness: Harness):
     assert ended is not None and ended >= 1
 
 
+def test_started_and_finished_are_when_the_engine_reported_them_not_when_the_step_wrote_them(
+    harness: Harness,
+):
+    engine = harness.engine
+    engine.node("n1", cpus=1)
+    job_id = harness.add_job("echo", {"text": "abc"})
+    harness.dispatcher.step()
+    [sent] = engine.submitted
+    started, ended = naive_utc_now() - timedelta(seconds=2), naive_utc_now() - timedelta(seconds=1)
+    engine.report(sent.key, UpdateKind.RUNNING, reported_at=started)
+    engine.finish(sent.key, {"reversed": "cba"}, reported_at=ended)
+    harness.dispatcher.step()  # both applied in one step, a second or more after they happened
+    done = harness.job(job_id)
+    assert (done.status, done.started_at, done.finished_at) == ("succeeded", started, ended)
+
+
 def test_jobs_wait_while_no_node_has_room_and_go_when_one_comes_up(harness: Harness):
     first, second = harness.add_job(), harness.add_job()
     harness.dispatcher.step()

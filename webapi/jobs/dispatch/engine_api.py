@@ -9,8 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from webapi.core.timefmt import naive_utc_now
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,10 @@ class JobUpdate:
     stderr: str = ""
     # OUTPUT: the `(stream, text)` lines, in the order the job printed them.
     output: tuple[tuple[str, str], ...] = ()
-    # When the engine reported it (time.monotonic()): the dispatcher may apply it a tick later.
+    # When the engine reported it (time.monotonic()): the dispatcher may apply it a step later.
     at: float = field(default_factory=time.monotonic)
+    # The same moment on the wall clock (naive UTC): the job's started_at / finished_at.
+    reported_at: datetime = field(default_factory=naive_utc_now)
 
 
 class EngineError(RuntimeError):

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -178,7 +179,7 @@ class Flights:
         if flight.chunks > 1:
             self._log(session, job, "service", f"chunk {chunk} running on {update.node}")
         if job.status == JobStatus.DISPATCHED:
-            store.transition(job, JobStatus.RUNNING)
+            store.transition(job, JobStatus.RUNNING, update.reported_at)
             job.node = update.node
             flight.started = update.at
             self._see(flight)
@@ -216,7 +217,7 @@ class Flights:
         if ending is not None:
             if ending.traceback:
                 self._log(session, job, "stderr", ending.traceback)
-            self.finish(session, flight, ending)
+            self.finish(session, flight, ending, update.reported_at)
             return
         flight.results[chunk] = update.result.get("result")
         if len(flight.results) < flight.chunks:
@@ -230,7 +231,7 @@ class Flights:
             self.finish(session, flight, Ending(JobStatus.FAILED, f"merging the results failed: {exc}"))
             return
         job.progress = 100.0
-        self.finish(session, flight, Ending(JobStatus.SUCCEEDED, None))
+        self.finish(session, flight, Ending(JobStatus.SUCCEEDED, None), update.reported_at)
 
     # -- stops ------------------------------------------------------------------------------------
     def request_cancel(self, job_id: int, now: float) -> None:
@@ -260,7 +261,7 @@ class Flights:
             self._engine.cancel(key)
 
     # -- ends -------------------------------------------------------------------------------------
-    def finish(self, session: Session, flight: Flight, ending: Ending) -> None:
+    def finish(self, session: Session, flight: Flight, ending: Ending, at: datetime | None = None) -> None:
         """Ends a flight: its chunks still out are cancelled, then the job ends (see `end`)."""
         self._flights.pop(flight.job_id, None)
         for key in list(flight.live):
@@ -272,12 +273,13 @@ class Flights:
         # Written only when it differs (an earlier attempt's cost, or this one's): an ORM set costs.
         if (job.peak_temperature_celsius, job.throttled) != (cost.peak_temperature_celsius, cost.throttled):
             job.peak_temperature_celsius, job.throttled = cost.peak_temperature_celsius, cost.throttled
-        self.end(session, flight.job, ending)
+        self.end(session, flight.job, ending, at)
 
-    def end(self, session: Session, job: Job, ending: Ending) -> None:
-        """Records a terminal state, then queues the job again if that end allows it and attempts remain."""
+    def end(self, session: Session, job: Job, ending: Ending, at: datetime | None = None) -> None:
+        """Records a terminal state (ended `at`, as the engine reported it; None: now), then queues the job
+        again if that end allows it and attempts remain."""
         self._changed[job.id] = job
-        store.transition(job, ending.status)
+        store.transition(job, ending.status, at)
         job.error = ending.error
         metrics.JOBS_ENDED.labels(job.type, ending.status.value, job.node or "").inc()
         self._publish(job)
