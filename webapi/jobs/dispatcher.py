@@ -24,7 +24,7 @@ from webapi.core.health import PartHealth
 from webapi.core.settings import Settings
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics, store
-from webapi.jobs.dispatch import health, placement
+from webapi.jobs.dispatch import health, placement, waiting
 from webapi.jobs.dispatch.claiming import Claims
 from webapi.jobs.dispatch.engine_api import ENDED, DispyNodeState, Engine, JobUpdate
 from webapi.jobs.dispatch.flights import Flights
@@ -33,7 +33,7 @@ from webapi.jobs.dispatch.housekeeping import Housekeeping, NodeSource
 from webapi.jobs.dispatch.nodeboard import ConditionSource, FactsSource, NodeBoard, NodeView
 from webapi.jobs.dispatch.outcomes import Ending
 from webapi.jobs.dispatch.pacing import Pacer
-from webapi.jobs.dispatch.placement import Placement
+from webapi.jobs.dispatch.placement import NodeSlot, Placement
 from webapi.jobs.intake import Intake
 from webapi.jobs.registry import Registry
 from webapi.jobs.schemas import WAITING_REASON, JobSummary, LogLine
@@ -85,6 +85,7 @@ class JobDispatcher:
         self.board = NodeBoard(
             GuardSettings.from_settings(settings), sessions, facts_source, condition_source
         )
+        self._waiting = waiting.WaitingWatch()
         self.flights = Flights(
             settings,
             engine,
@@ -163,8 +164,27 @@ class JobDispatcher:
         matching node takes new jobs: see `placement.waiting_reason`)."""
         if scheduled_at is not None and scheduled_at > naive_utc_now():
             return None
-        slots = self.board.slots(self.engine.nodes(), Counter(), lambda _name, cpus: cpus)
-        return placement.waiting_reason(Placement.from_json(stored), slots)
+        return placement.waiting_reason(Placement.from_json(stored), self._reason_slots())
+
+    def _reason_slots(self) -> list[NodeSlot]:
+        """Every node as waiting reasons see it (its room does not matter to them)."""
+        return self.board.slots(self.engine.nodes(), Counter(), lambda _name, cpus: cpus)
+
+    def _tell_waiting(self) -> None:
+        """Publishes the due jobs whose waiting reason the nodes changed since the last step (`waiting`)."""
+        slots = self._reason_slots()
+        previous = self._waiting.look(slots)
+        if previous is None or not self._events.has_subscribers:
+            return
+        before, after = waiting.Reasons(previous), waiting.Reasons(slots)
+        with self._sessions() as session:
+            candidates = store.due_candidates(session, naive_utc_now(), waiting.WATCHED_MAX)
+            ids = waiting.changed(candidates, before, after)
+            rows = store.job_rows(session, ids) if ids else []
+        context = {WAITING_REASON: lambda stored, _scheduled_at: after.of(stored)}
+        for row in rows:
+            summary = JobSummary.model_validate(row, context=context)
+            self._events.publish_threadsafe("job", summary.model_dump(mode="json"))
 
     def summary(self, job: Job | dict[str, Any], model: type[S]) -> S:
         """The job's answer (`JobSummary` or `JobDetail`), with its waiting reason."""
@@ -234,6 +254,7 @@ class JobDispatcher:
             self.housekeeping.purge(session, now)
             self.housekeeping.count(session, now)
         self._has_room = self.claims.free_slots() > 0
+        self._tell_waiting()
         return applied > 0 and len(self.flights) > 0
 
     def _take_cancels(self, now: float) -> None:

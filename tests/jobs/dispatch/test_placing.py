@@ -3,6 +3,7 @@ what a run cost its node, with the in-memory engine."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -104,6 +105,30 @@ def test_a_drained_node_gets_no_new_job_and_the_waiting_jobs_say_why(placed: Har
     placed.dispatcher.step()
     assert _nodes_of(placed)[f"{waiting}/1/0"] == "amd"
     assert REGISTRY.get_sample_value("dispycluster_node_schedulable", {"node": "amd"}) == 1
+
+
+def test_a_drain_tells_the_live_feed_which_waiting_jobs_wait_now_and_why(placed: Harness, world: NodeWorld):
+    world.facts["amd"] = NodeFacts("amd", AMD, Drain("kernel update"))
+    world.facts["pi1"] = NodeFacts("pi1", ARM, Drain("fan"))
+    placed.dispatcher.refresh_nodes()
+    on_amd = placed.add_job(placement={"labels": AMD})
+    on_pi1 = placed.add_job(placement={"nodes": ["pi1"]})
+    placed.dispatcher.step()
+
+    async def run() -> list[dict[str, object]]:
+        placed.runtime.events.bind_loop(asyncio.get_running_loop())
+        async with placed.runtime.events.subscribe() as events:
+            world.facts["amd"] = NodeFacts("amd", AMD, Drain("disk swap"))
+            await asyncio.to_thread(placed.dispatcher.refresh_nodes)
+            await asyncio.to_thread(placed.dispatcher.step)
+            # The step's messages were handed to the loop before the step returned.
+            return [events.get_nowait().as_message() for _ in range(events.qsize())]
+
+    messages = asyncio.run(run())
+    assert [(m["type"], m["data"]["id"], m["data"]["waiting_reason"]) for m in messages] == [
+        ("job", on_amd, "no schedulable node matches arch=amd64: amd is drained (disk swap)")
+    ]
+    assert _reason(placed, on_pi1) == "no schedulable node matches node pi1: pi1 is drained (fan)"
 
 
 def test_a_drain_that_ended_lets_jobs_in_again(placed: Harness, world: NodeWorld):
