@@ -55,6 +55,9 @@ class FakeEngine:
     held: dict[str, Submission] = field(default_factory=dict)
     submitted: list[Submission] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    # Keys reported running: a job its node started cannot be taken back.
+    started: set[str] = field(default_factory=set)
+    withdrawn: list[str] = field(default_factory=list)
     synced: list[list[NodeAddress]] = field(default_factory=list)
     closed: bool = False
     _nodes: dict[str, DispyNodeState] = field(default_factory=dict)
@@ -89,6 +92,13 @@ class FakeEngine:
         self.held[key] = submission
         self.submitted.append(submission)
 
+    def withdraw(self, key: str) -> bool:
+        if key not in self.held or key in self.started:
+            return False
+        self.held.pop(key)
+        self.withdrawn.append(key)
+        return True
+
     def cancel(self, key: str) -> bool:
         self.cancelled.append(key)
         return key in self.held
@@ -112,6 +122,8 @@ class FakeEngine:
     def report(self, key: str, kind: UpdateKind, node: str | None = "n1", **fields: Any) -> None:
         if kind in ENDED:
             self.held.pop(key, None)
+        elif kind == UpdateKind.RUNNING:
+            self.started.add(key)
         assert self._on_update is not None, "the dispatcher listens from its construction"
         self._on_update(JobUpdate(key=key, kind=kind, node=node, at=self.clock(), **fields))
 

@@ -1,11 +1,14 @@
-"""dispy's status callbacks called inline (`notify_inline`), against dispy's own worker loop."""
+"""dispy's status callbacks called inline (`notify_inline`), against dispy's own worker loop; the cancel
+that leaves a job dispy has sent (`cancel_if_waiting`; tests/jobs/test_placement.py drives it on a node)."""
 
 import logging
 import queue
 import threading
 
 import dispy
+import pytest
 
+from webapi.jobs import dispy_compat
 from webapi.jobs.dispy_compat import InlineNotices, notify_inline
 
 
@@ -64,3 +67,35 @@ def test_switching_twice_changes_nothing():
     switched = core.worker_Q
     notify_inline(core)
     assert core.worker_Q is switched
+
+
+class _Core:
+    """dispy's client core as `_cancel_if_waiting` sees it: only its `cancel_job` coroutine."""
+
+    def __init__(self) -> None:
+        self.cancelled: list[object] = []
+
+    def cancel_job(self, job: object, task: object = None) -> str:
+        self.cancelled.append(job)
+        return "cancel_job coroutine"
+
+
+def _run(coroutine, answer: int = 0) -> bool:
+    """Drives a pycos coroutine by hand: what it yields (a sub-coroutine) answers `answer`."""
+    with pytest.raises(StopIteration) as stop:
+        coroutine.send(None)
+        coroutine.send(answer)
+    return stop.value.value
+
+
+def test_cancel_if_waiting_cancels_only_a_job_dispy_has_not_sent():
+    core, job = _Core(), dispy.DispyJob(None, (), {})
+    assert _run(dispy_compat._cancel_if_waiting(core, job)) is True
+    assert core.cancelled == [job]
+    refused = dispy.DispyJob(None, (), {})
+    assert _run(dispy_compat._cancel_if_waiting(core, refused), answer=-1) is False
+    for status in (dispy.DispyJob.Running, dispy.DispyJob.Finished):
+        sent = dispy.DispyJob(None, (), {})
+        sent.status = status
+        assert _run(dispy_compat._cancel_if_waiting(core, sent)) is False
+    assert core.cancelled == [job, refused]

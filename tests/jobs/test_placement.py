@@ -150,3 +150,34 @@ def test_jobs_waiting_for_a_node_that_dies_end_lost_instead_of_waiting_forever(s
     assert wait_done(client, running["id"])["status"] == "lost"
     ended = wait_done(client, queued["id"])
     assert (ended["status"], ended["error"]) == ("lost", f"node {victim.name} stopped answering")
+
+
+def test_a_job_dispy_held_for_a_node_drained_meanwhile_is_taken_back_and_runs_after_the_resume(
+    start_node, make_client
+):
+    node = start_node(cpus=1)
+    client = make_client([])
+    _add(client, node.name, node.host, node.port)
+    states = client.app.state.runtime.jobs.node_states
+    wait_until(lambda: any(s.state == "up" for s in states()), timeout=30)
+    pinned = {"nodes": [node.name]}
+    running = submit(client, "processing", {"command": ["sleep", "3"]}, placement=pinned)
+    wait_job(client, running["id"], lambda j: j["status"] == "running")
+    # The node's one CPU is busy: dispy holds this one for it.
+    held = submit(client, "processing", {"command": ["true"]}, placement=pinned)
+    wait_job(client, held["id"], lambda j: j["status"] == "dispatched")
+
+    assert client.post(f"/api/cluster/nodes/{node.name}/drain", json={"reason": "test"}).status_code == 200
+    back = wait_job(client, held["id"], lambda j: j["status"] == "queued")
+    assert back["attempts"] == 0
+    assert (
+        back["waiting_reason"]
+        == f"no schedulable node matches node {node.name}: {node.name} is drained (test)"
+    )
+    assert wait_done(client, running["id"])["status"] == "succeeded"
+    logs = client.get(f"/api/jobs/{held['id']}/logs").json()["items"]
+    assert f"taken back before it started: {node.name} is drained (test)" in [line["text"] for line in logs]
+
+    assert client.post(f"/api/cluster/nodes/{node.name}/resume").status_code == 200
+    done = wait_done(client, held["id"])
+    assert (done["status"], done["attempts"], done["node"]) == ("succeeded", 1, node.name)

@@ -32,3 +32,7 @@ def test_every_unsuccessful_end_can_be_retried(ending):
 def test_other_moves_are_refused(current, target):
     with pytest.raises(InvalidTransitionError, match=f"a {current.value} job cannot become {target.value}"):
         check_transition(current, target)
+
+
+def test_a_dispatched_job_its_node_never_started_can_go_back_to_the_queue():
+    check_transition(JobStatus.DISPATCHED, JobStatus.QUEUED)

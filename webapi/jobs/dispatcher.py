@@ -245,6 +245,10 @@ class JobDispatcher:
             self._take_cancels(now)
             applied = self._apply_updates(session, now)
             self.flights.stop_overdue(session, now)
+            # A node drained (or guarded) since these jobs were handed to it must not start them.
+            blocked = self.board.blocked()
+            if blocked and self.flights.withdraw(session, blocked):
+                self.flights.save(session)  # the claim below reads their rows
             ready = self.claims.claim(session, now)
             self.flights.save(session)
             # One commit per step; every claimed job is dispatched in the database before the engine sees it.

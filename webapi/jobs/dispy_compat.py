@@ -1,6 +1,7 @@
 """What dispy 4.15.2 needs on Python 3.11+: `inspect.getargspec` (removed) for its status callbacks,
-a way to see its log lines (a "secret" mismatch is only ever logged), and status callbacks that cost
-no thread hand-over (`notify_inline`)."""
+a way to see its log lines (a "secret" mismatch is only ever logged), status callbacks that cost no
+thread hand-over (`notify_inline`), and a cancel that never reaches a job already sent
+(`cancel_if_waiting`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import inspect
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
+
+import dispy
+import pycos
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +101,18 @@ def notify_inline(core: Any) -> None:
     worker: threading.Thread | None = getattr(core, "worker_thread", None)
     if worker is not None:
         worker.join(timeout=5)
+
+
+def _cancel_if_waiting(core: Any, job: Any, task: Any = None) -> Generator[Any, Any, bool]:
+    # A pycos coroutine: dispy's scheduler thread runs it, so no send to the node can come between the
+    # test and the cancel.
+    if job.status != dispy.DispyJob.Created:
+        return False
+    answer = yield core.cancel_job(job, task=task)
+    return bool(answer == 0)
+
+
+def cancel_if_waiting(cluster: dispy.JobCluster, job: dispy.DispyJob) -> bool:
+    """Cancels a job of a `JobCluster` only while dispy still holds it for its node (not sent yet): True
+    when it did (dispy then reports it cancelled). dispy's own `cancel` terminates a job already sent."""
+    return bool(pycos.Task(_cancel_if_waiting, cluster._cluster, job).value())

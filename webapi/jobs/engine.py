@@ -32,6 +32,7 @@ from webapi.jobs.dispatch.engine_api import (
 )
 from webapi.jobs.dispatch.outcomes import reported_output
 from webapi.jobs.dispy_client import EngineConfig, is_loopback, make_cluster, resolve
+from webapi.jobs.dispy_compat import cancel_if_waiting
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class DispyEngine:
         self._jobs: dict[str, dispy.DispyJob] = {}
         # The node each job out was handed to, by key.
         self._placed: dict[str, str] = {}
+        # Jobs taken back (`withdraw`): dispy's report that it cancelled them is not passed on.
+        self._withdrawn: set[str] = set()
         self._cluster: dispy.JobCluster | None = None
         self._error: str | None = None
 
@@ -253,6 +256,9 @@ class DispyEngine:
         kind = _KINDS.get(status)
         if kind is None:
             return
+        if kind == UpdateKind.CANCELLED and job.id in self._withdrawn:
+            self._withdrawn.discard(job.id)
+            return
         output = reported_output(job.result) if kind == UpdateKind.PROGRESS else None
         if output is not None:
             kind = UpdateKind.OUTPUT
@@ -295,6 +301,23 @@ class DispyEngine:
         with self._lock:
             self._jobs[key] = job
             self._placed[key] = node
+
+    def withdraw(self, key: str) -> bool:
+        """Takes back a job dispy has not sent to its node yet. Through a dispyscheduler the client cannot
+        tell whether the scheduler sent it already: the job is left to run."""
+        with self._lock:
+            job = self._jobs.get(key)
+        cluster = self._cluster
+        if job is None or cluster is None or self._config.scheduler is not None:
+            return False
+        self._withdrawn.add(key)
+        if not cancel_if_waiting(cluster, job):
+            self._withdrawn.discard(key)
+            return False
+        with self._lock:
+            self._jobs.pop(key, None)
+            self._placed.pop(key, None)
+        return True
 
     def cancel(self, key: str) -> bool:
         """Asks dispy to stop the job (queued: at once; running: the node interrupts, then kills it)."""

@@ -1,7 +1,8 @@
 """Job states and the one table of allowed transitions.
 
 `queued → dispatched → running → succeeded | failed | cancelled | timed_out | lost`; a queued job can be
-cancelled at once, and a job that ended in anything but success can be queued again (a retry).
+cancelled at once, a dispatched job that its node never started can be taken back into the queue (the node
+was drained or a guard tripped), and a job that ended in anything but success can be queued again (a retry).
 `cancel_requested` is a flag on the job, not a state: the job keeps running until its node stops it.
 """
 
@@ -32,7 +33,7 @@ AUTO_RETRY = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT, JobStatus.LOST})
 _ENDINGS = frozenset({JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.TIMED_OUT, JobStatus.LOST})
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.QUEUED: frozenset({JobStatus.DISPATCHED, JobStatus.CANCELLED}),
-    JobStatus.DISPATCHED: frozenset({JobStatus.RUNNING, JobStatus.SUCCEEDED} | _ENDINGS),
+    JobStatus.DISPATCHED: frozenset({JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED} | _ENDINGS),
     JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED} | _ENDINGS),
     JobStatus.SUCCEEDED: frozenset(),
     JobStatus.FAILED: frozenset({JobStatus.QUEUED}),

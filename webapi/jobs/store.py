@@ -193,9 +193,11 @@ _CLAIM_IDS = (
     .returning(*_JOBS.c)
 )
 _ACTIVE = select(_JOBS).where(_JOBS.c.status.in_([s.value for s in ACTIVE]))
-# The columns the dispatcher owns while a job is active (`cancel_requested` belongs to the API).
+# The columns the dispatcher owns while a job is active (`cancel_requested` belongs to the API);
+# `attempts` goes back down when a job its node never started is taken back.
 DISPATCHER_COLUMNS = (
     "status",
+    "attempts",
     "started_at",
     "finished_at",
     "node",

@@ -131,6 +131,49 @@ def test_a_drain_tells_the_live_feed_which_waiting_jobs_wait_now_and_why(placed:
     assert _reason(placed, on_pi1) == "no schedulable node matches node pi1: pi1 is drained (fan)"
 
 
+def test_a_job_its_node_had_not_started_when_drained_is_taken_back_and_placed_elsewhere(
+    placed: Harness, world: NodeWorld
+):
+    movable = placed.add_job(placement={"nodes": ["amd", "pi1"]})  # to amd: the first of equals
+    started = placed.add_job(placement={"labels": AMD})
+    placed.dispatcher.step()
+    assert _nodes_of(placed) == {f"{movable}/1/0": "amd", f"{started}/1/0": "amd"}
+    placed.engine.run(f"{started}/1/0", node="amd")
+    world.facts["amd"] = NodeFacts("amd", AMD, Drain("kernel update"))
+    placed.dispatcher.refresh_nodes()
+    placed.dispatcher.step()
+    assert placed.engine.withdrawn == [f"{movable}/1/0"]
+    # Claimed again in the same step, on the other node it may run on, as the same attempt.
+    assert [(s.key, s.node) for s in placed.engine.submitted][-1] == (f"{movable}/1/0", "pi1")
+    moved = placed.job(movable)
+    assert (moved.status, moved.attempts) == ("dispatched", 1)
+    assert ("service", "taken back before it started: amd is drained (kernel update)") in placed.logs(movable)
+    # The one running there goes on, and ends as usual.
+    assert placed.job(started).status == "running"
+    placed.engine.finish(f"{started}/1/0", node="amd")
+    placed.dispatcher.step()
+    assert placed.job(started).status == "succeeded"
+
+
+def test_a_taken_back_job_no_node_may_run_waits_with_its_reason_and_counts_no_attempt(
+    placed: Harness, world: NodeWorld
+):
+    first, second = placed.add_job(placement={"labels": AMD}), placed.add_job(placement={"labels": AMD})
+    placed.dispatcher.step()
+    world.facts["amd"] = NodeFacts("amd", AMD, Drain(None))
+    placed.dispatcher.refresh_nodes()
+    placed.dispatcher.step()
+    assert placed.engine.withdrawn == [f"{first}/1/0", f"{second}/1/0"]
+    for job_id in (first, second):
+        back = placed.job(job_id)
+        assert (back.status, back.attempts, back.node) == ("queued", 0, None)
+        assert _reason(placed, job_id) == "no schedulable node matches arch=amd64: amd is drained"
+    world.facts["amd"] = NodeFacts("amd", AMD)
+    placed.dispatcher.refresh_nodes()
+    placed.dispatcher.step()
+    assert placed.job(first).attempts == 1 and placed.engine.held.keys() == {f"{first}/1/0", f"{second}/1/0"}
+
+
 def test_a_drain_that_ended_lets_jobs_in_again(placed: Harness, world: NodeWorld):
     world.facts["amd"] = NodeFacts("amd", AMD, Drain(None, naive_utc_now() - timedelta(seconds=1)))
     placed.dispatcher.refresh_nodes()

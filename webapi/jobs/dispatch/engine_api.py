@@ -120,6 +120,10 @@ class Engine(Protocol):
         """Runs `entry` of the module `source` on the node named `node` with `chunk` and `context`;
         raises `EngineError` when the job is not taken. Every update of the job carries `key`."""
 
+    def withdraw(self, key: str) -> bool:
+        """Takes back a job its node has not started: True when it will not run (and nothing more is
+        reported of it); False when it may have started, or the engine cannot tell: it goes on."""
+
     def cancel(self, key: str) -> bool:
         """Asks for the job to stop; False when the engine no longer knows it."""
 

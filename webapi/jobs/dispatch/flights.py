@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -232,6 +232,35 @@ class Flights:
             return
         job.progress = 100.0
         self.finish(session, flight, Ending(JobStatus.SUCCEEDED, None), update.reported_at)
+
+    # -- taking back --------------------------------------------------------------------------------
+    def withdraw(self, session: Session, blocked: Mapping[str, str]) -> int:
+        """Puts back in the queue the jobs handed to a node that takes no new job now (`blocked`: node →
+        why) and that it has not started, as if never claimed: the attempt does not count. Only jobs of
+        one chunk: a split job's other chunks may run elsewhere. Returns how many went back."""
+        back = 0
+        for flight in list(self._flights.values()):
+            key = flight.key(0)
+            node = flight.placed.get(key, "")
+            if (
+                node not in blocked
+                or flight.chunks != 1
+                or flight.stopping is not None
+                or flight.job.status != JobStatus.DISPATCHED
+                or not self._engine.withdraw(key)
+            ):
+                continue
+            self._flights.pop(flight.job_id)
+            job = flight.job
+            store.transition(job, JobStatus.QUEUED)
+            job.attempts -= 1
+            self._changed[job.id] = job
+            self._log(session, job, "service", f"taken back before it started: {blocked[node]}")
+            self._publish(job)
+            back += 1
+        if back:
+            self._requeued()
+        return back
 
     # -- stops ------------------------------------------------------------------------------------
     def request_cancel(self, job_id: int, now: float) -> None:

@@ -82,6 +82,10 @@ class NodeBoard:
     def known(self) -> set[str]:
         return set(self._facts)
 
+    def blocked(self) -> dict[str, str]:
+        """Why each node that takes no new job now does not (node → reason)."""
+        return {name: view.reason for name, view in self.views.items() if view.reason is not None}
+
     def condition(self, name: str) -> Condition:
         return self._conditions.get(name, UNKNOWN)
 
