@@ -172,9 +172,13 @@ class JobDispatcher:
 
     def _tell_waiting(self) -> None:
         """Publishes the due jobs whose waiting reason the nodes changed since the last step (`waiting`)."""
+        if not self._events.has_subscribers:
+            # Nothing to compare against once someone listens: a new page reads the jobs themselves.
+            self._waiting.forget()
+            return
         slots = self._reason_slots()
         previous = self._waiting.look(slots)
-        if previous is None or not self._events.has_subscribers:
+        if previous is None:
             return
         before, after = waiting.Reasons(previous), waiting.Reasons(slots)
         with self._sessions() as session:

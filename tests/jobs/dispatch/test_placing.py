@@ -118,6 +118,8 @@ def test_a_drain_tells_the_live_feed_which_waiting_jobs_wait_now_and_why(placed:
     async def run() -> list[dict[str, object]]:
         placed.runtime.events.bind_loop(asyncio.get_running_loop())
         async with placed.runtime.events.subscribe() as events:
+            # The nodes as they are when someone listens (without listeners nothing is compared).
+            await asyncio.to_thread(placed.dispatcher.step)
             world.facts["amd"] = NodeFacts("amd", AMD, Drain("disk swap"))
             await asyncio.to_thread(placed.dispatcher.refresh_nodes)
             await asyncio.to_thread(placed.dispatcher.step)

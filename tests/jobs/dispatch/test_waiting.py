@@ -31,6 +31,8 @@ def test_the_watch_answers_the_nodes_as_they_were_only_when_they_changed():
     assert watch.look(drained) == _nodes(free=3)
     assert watch.look(_nodes("is drained")) is None
     assert watch.look(first) == drained
+    watch.forget()
+    assert watch.look(drained) is None
 
 
 def test_changed_names_the_jobs_whose_reason_is_not_what_it_was():

@@ -54,6 +54,10 @@ class WaitingWatch:
         self._picture, self._slots = now, slots
         return previous if before is not None and before != now else None
 
+    def forget(self) -> None:
+        """The next look is a first look again."""
+        self._picture, self._slots = None, ()
+
 
 def changed(
     candidates: Sequence[tuple[int, Mapping[str, Any] | None]], before: Reasons, after: Reasons
