@@ -1,35 +1,25 @@
 """An in-memory `Engine` for the dispatcher's unit tests: nothing runs; the test says what each job does.
 
-It follows the contract of `webapi.jobs.dispatch.engine_api.Engine` as the dispy engine does: a job it
-does not take raises `EngineError`, an update carries the key given at submission, `cancel` of a job it
-no longer holds answers False.
+It follows the contract of `webapi.jobs.dispatch.engine_api.Engine` as the dispy engine does: `submit`
+answers the jobs it did not take with why, an update carries the key given at submission, `cancel` of a
+job it no longer holds answers False.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from webapi.jobs.dispatch.engine_api import (
     ENDED,
     DispyNodeState,
-    EngineError,
     JobUpdate,
     NodeAddress,
     NodeStateName,
+    Submission,
     UpdateKind,
 )
-
-
-@dataclass
-class Submission:
-    key: str
-    source: str
-    entry: str
-    chunk: dict[str, Any]
-    context: dict[str, Any]
-    node: str
 
 
 @dataclass
@@ -50,8 +40,9 @@ class FakeEngine:
     clock: Callable[[], float]
     route: str = "in memory (test)"
     error: str | None = None
-    # Why the next submissions are refused (None: they are taken).
+    # Why the next submissions are refused (None: they are taken), for all of them or by node.
     refusal: str | None = None
+    refusals: dict[str, str] = field(default_factory=dict)
     held: dict[str, Submission] = field(default_factory=dict)
     submitted: list[Submission] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
@@ -83,14 +74,16 @@ class FakeEngine:
     def capacity(self) -> int:
         return sum(s.cpus or 0 for s in self._nodes.values() if s.state == NodeStateName.UP)
 
-    def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
-    ) -> None:
-        if self.refusal is not None:
-            raise EngineError(self.refusal)
-        submission = Submission(key, source, entry, chunk, context, node)
-        self.held[key] = submission
-        self.submitted.append(submission)
+    def submit(self, jobs: Sequence[Submission]) -> dict[str, str]:
+        refused = {}
+        for submission in jobs:
+            why = self.refusal or self.refusals.get(submission.node)
+            if why is not None:
+                refused[submission.key] = why
+                continue
+            self.held[submission.key] = submission
+            self.submitted.append(submission)
+        return refused
 
     def withdraw(self, key: str) -> bool:
         if key not in self.held or key in self.started:

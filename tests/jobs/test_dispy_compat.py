@@ -1,5 +1,6 @@
 """dispy's status callbacks called inline (`notify_inline`), against dispy's own worker loop; the cancel
-that leaves a job dispy has sent (`cancel_if_waiting`; tests/jobs/test_placement.py drives it on a node)."""
+that leaves a job dispy has sent (`cancel_if_waiting`; tests/jobs/test_placement.py drives it on a node);
+many jobs in one hand-over (`submit_pinned`; every test with a dispynode drives it)."""
 
 import logging
 import queue
@@ -99,3 +100,23 @@ def test_cancel_if_waiting_cancels_only_a_job_dispy_has_not_sent():
         sent.status = status
         assert _run(dispy_compat._cancel_if_waiting(core, sent)) is False
     assert core.cancelled == [job, refused]
+
+
+class _Submitting:
+    """dispy's client core as `_submit_all` sees it: its `submit_job` coroutine, stood for by what it
+    was asked (dispy answers it 0, or -1 for a node that is not up for the cluster)."""
+
+    def submit_job(self, job: object, ip_addr: str, task: object = None) -> tuple[object, str]:
+        return job, ip_addr
+
+
+def test_submit_all_hands_every_job_over_in_one_run_and_says_which_dispy_took():
+    up = "10.0.0.1"
+    jobs = [("a", up), ("b", "10.0.0.2"), ("c", up)]
+    coroutine = dispy_compat._submit_all(_Submitting(), jobs)
+    asked = [coroutine.send(None)]
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            asked.append(coroutine.send(0 if asked[-1][1] == up else -1))
+    assert asked == jobs
+    assert stop.value.value == [True, False, True]

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,11 +28,12 @@ from webapi.jobs.dispatch.engine_api import (
     JobUpdate,
     NodeAddress,
     NodeStateName,
+    Submission,
     UpdateKind,
 )
 from webapi.jobs.dispatch.outcomes import reported_output
 from webapi.jobs.dispy_client import EngineConfig, is_loopback, make_cluster, resolve
-from webapi.jobs.dispy_compat import cancel_if_waiting
+from webapi.jobs.dispy_compat import cancel_if_waiting, pinned_job, submit_pinned
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ def _ignore(*_args: Any) -> None:
     pass
 
 
+def _args(job: Submission) -> tuple[Any, ...]:
+    """The arguments of the node runtime's entry function (`node_runtime.dispycluster_run`)."""
+    return job.source, job.entry, job.chunk, job.context
+
+
 class DispyEngine:
     """The `Engine` of the service (see `webapi.jobs.dispatch.engine_api`)."""
 
@@ -61,8 +67,8 @@ class DispyEngine:
         self._on_node_up: Callable[[str], None] = _ignore
         self._lock = threading.RLock()
         self._nodes: dict[tuple[str, int], DispyNodeState] = {}
-        # dispy's own object for each node that is up, by address: handing it to `submit_job_id_node`
-        # spares dispy a name lookup per job (a getaddrinfo call that competes for the GIL).
+        # dispy's own object for each node that is up, by address: jobs go to it without a name lookup
+        # per job (a getaddrinfo call that competes for the GIL).
         self._dispy_nodes: dict[str, dispy.DispyNode] = {}
         self._jobs: dict[str, dispy.DispyJob] = {}
         # The node each job out was handed to, by key.
@@ -283,24 +289,57 @@ class DispyEngine:
             )
         )
 
-    def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
-    ) -> None:
-        """Hands the job to dispy for the node `node` (dispy's per-node submission: dispy queues it for
+    def submit(self, jobs: Sequence[Submission]) -> dict[str, str]:
+        """Hands the jobs to dispy, each for its node (dispy's per-node submission: dispy queues it for
         that node alone)."""
-        if self._cluster is None:
-            raise EngineError(self._error or "no dispy node is configured")
+        cluster = self._cluster  # read once: close() may clear it from another thread
+        if cluster is None:
+            return dict.fromkeys((job.key for job in jobs), self._error or "no dispy node is configured")
+        refused: dict[str, str] = {}
+        targets: list[tuple[Submission, dispy.DispyNode]] = []
         with self._lock:
-            ip = next((state.ip for state in self._nodes.values() if state.name == node), None)
-            target = self._dispy_nodes.get(ip, ip) if ip is not None else None
-        if target is None:
-            raise EngineError(f"dispy does not know node {node!r}")
-        job = self._cluster.submit_job_id_node(key, target, source, entry, chunk, context)
-        if job is None:
-            raise EngineError(f"dispy refused the job for node {node!r}")
+            ips = {state.name: state.ip for state in self._nodes.values()}
+            for job in jobs:
+                node = self._dispy_nodes.get(ips.get(job.node) or "")
+                if node is None:
+                    refused[job.key] = f"dispy does not know node {job.node!r}"
+                else:
+                    targets.append((job, node))
+        send = self._send_shared if self._config.scheduler is not None else self._send_direct
+        for job in send(cluster, targets):
+            refused[job.key] = f"dispy refused the job for node {job.node!r}"
+        return refused
+
+    def _send_direct(
+        self, cluster: dispy.JobCluster, targets: list[tuple[Submission, dispy.DispyNode]]
+    ) -> list[Submission]:
+        """All in one hand-over to dispy's scheduler thread; the ones dispy did not take."""
+        pinned = [(job, pinned_job(cluster, job.key, _args(job)), node.ip_addr) for job, node in targets]
         with self._lock:
-            self._jobs[key] = job
-            self._placed[key] = node
+            # Known before dispy can report them: an end may come before `submit_pinned` returns.
+            for job, dispy_job, _ in pinned:
+                self._jobs[job.key], self._placed[job.key] = dispy_job, job.node
+        taken = submit_pinned(cluster, [(dispy_job, ip) for _, dispy_job, ip in pinned])
+        not_taken = [job for (job, _, _), ok in zip(pinned, taken, strict=True) if not ok]
+        with self._lock:
+            for job in not_taken:
+                self._jobs.pop(job.key, None)
+                self._placed.pop(job.key, None)
+        return not_taken
+
+    def _send_shared(
+        self, cluster: dispy.JobCluster, targets: list[tuple[Submission, dispy.DispyNode]]
+    ) -> list[Submission]:
+        """One at a time: a SharedJobCluster sends each job to the dispyscheduler itself."""
+        not_taken = []
+        for job, node in targets:
+            dispy_job = cluster.submit_job_id_node(job.key, node, *_args(job))
+            if dispy_job is None:
+                not_taken.append(job)
+                continue
+            with self._lock:
+                self._jobs[job.key], self._placed[job.key] = dispy_job, job.node
+        return not_taken
 
     def withdraw(self, key: str) -> bool:
         """Takes back a job dispy has not sent to its node yet. Through a dispyscheduler the client cannot

@@ -129,7 +129,7 @@ def test_a_full_claim_looks_again_at_once_and_a_scheduled_job_is_found_by_the_pe
 
 
 def test_a_job_the_engine_does_not_take_fails_with_the_reason(harness: Harness):
-    """dispy answers None to `submit_job_id` (the dispy engine then raises EngineError): the job fails."""
+    """dispy does not take the job (the dispy engine answers why): the job fails."""
     harness.engine.node("n1")
     harness.engine.refusal = "dispy refused the job"
     job_id = harness.add_job()
@@ -137,6 +137,22 @@ def test_a_job_the_engine_does_not_take_fails_with_the_reason(harness: Harness):
     job = harness.job(job_id)
     assert (job.status, job.error) == ("failed", "dispy refused the job: dispy refused the job")
     assert len(harness.dispatcher.flights) == 0
+
+
+def test_only_the_jobs_the_engine_did_not_take_fail(harness: Harness):
+    """The step hands all its jobs over at once; the engine's answer names the ones it refused."""
+    harness.engine.node("n1")
+    harness.engine.node("n2")
+    harness.engine.refusals["n2"] = "dispy refused the job for node 'n2'"
+    on_n1 = harness.add_job(placement={"nodes": ["n1"]})
+    on_n2 = harness.add_job(placement={"nodes": ["n2"]})
+    harness.dispatcher.step()
+    assert harness.engine.submitted_keys() == [f"{on_n1}/1/0"]
+    assert harness.job(on_n1).status == "dispatched"
+    refused = harness.job(on_n2)
+    assert refused.status == "failed"
+    assert refused.error == "dispy refused the job: dispy refused the job for node 'n2'"
+    assert list(harness.dispatcher.flights.loads()) == ["n1"]
 
 
 def test_a_refused_job_with_attempts_left_is_queued_again_after_the_backoff(harness: Harness):

@@ -15,7 +15,7 @@ from webapi.core.settings import Settings
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import depth, outcomes
-from webapi.jobs.dispatch.engine_api import Engine
+from webapi.jobs.dispatch.engine_api import Engine, Submission
 from webapi.jobs.dispatch.flights import Flight, Flights
 from webapi.jobs.dispatch.nodeboard import NodeBoard
 from webapi.jobs.dispatch.outcomes import Ending
@@ -188,32 +188,40 @@ class Claims:
         )
 
     def submit(self, session: Session, ready: list[Ready]) -> None:
-        """Hands the claimed (and committed) jobs to the engine; commits again only if it refused one."""
-        refused = False
+        """Hands the claimed (and committed) jobs to the engine, all at once; a job it did not take (any
+        of its chunks) fails, committed here."""
+        submissions: list[Submission] = []
         for item in ready:
             flight, job = item.flight, item.flight.job
             self._flights.add(flight)
             metrics.JOBS_DISPATCHED.labels(job.type).inc()
             self._publish(job)
             context = flight.task.context(self._settings)
-            try:
-                for index, chunk in enumerate(item.chunks):
-                    key = flight.key(index)
-                    node = item.node if index == 0 else self._spread(item)
-                    flight.live.add(key)
-                    flight.placed[key] = node
-                    self._engine.submit(
-                        key, flight.task.node_source, flight.task.entry, chunk, context, node=node
-                    )
-            except Exception as exc:
-                log.exception("dispy refused job %s", job.id)
-                self._flights.finish(
-                    session, flight, Ending(JobStatus.FAILED, f"dispy refused the job: {exc}")
+            for index, chunk in enumerate(item.chunks):
+                key = flight.key(index)
+                node = item.node if index == 0 else self._spread(item)
+                flight.live.add(key)
+                flight.placed[key] = node
+                submissions.append(
+                    Submission(key, flight.task.node_source, flight.task.entry, chunk, context, node)
                 )
-                refused = True
-        if refused:
-            self._flights.save(session)
-            session.commit()
+        try:
+            refused = self._engine.submit(submissions)
+        except Exception as exc:
+            log.exception("handing %d jobs to dispy failed", len(ready))
+            refused = {submission.key: str(exc) for submission in submissions}
+        if not refused:
+            return
+        for item in ready:
+            flight = item.flight
+            keys = map(flight.key, range(flight.chunks))
+            why = next((refused[key] for key in keys if key in refused), None)
+            if why is not None:
+                log.error("dispy refused job %s: %s", flight.job_id, why)
+                ending = Ending(JobStatus.FAILED, f"dispy refused the job: {why}")
+                self._flights.finish(session, flight, ending)
+        self._flights.save(session)
+        session.commit()
 
     def _spread(self, item: Ready) -> str:
         """The node of a further chunk: the matching node with the most room left (the first chunk's node

@@ -7,7 +7,7 @@ reports on its own threads through the callbacks given to `listen`, and never wa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -83,6 +83,19 @@ class JobUpdate:
     reported_at: datetime = field(default_factory=naive_utc_now)
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A job for the engine: `entry` of the module `source`, run on the node named `node` with `chunk` and
+    `context`. Every update of it carries `key`."""
+
+    key: str
+    source: str
+    entry: str
+    chunk: dict[str, Any]
+    context: dict[str, Any]
+    node: str
+
+
 class EngineError(RuntimeError):
     """The engine cannot take a job (no node configured, the cluster did not start, dispy refused it)."""
 
@@ -114,11 +127,8 @@ class Engine(Protocol):
     def capacity(self) -> int:
         """CPUs of the nodes that are up: how many jobs can run at once."""
 
-    def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
-    ) -> None:
-        """Runs `entry` of the module `source` on the node named `node` with `chunk` and `context`;
-        raises `EngineError` when the job is not taken. Every update of the job carries `key`."""
+    def submit(self, jobs: Sequence[Submission]) -> dict[str, str]:
+        """Hands the jobs over in their order, all at once; the ones it did not take, key → why."""
 
     def withdraw(self, key: str) -> bool:
         """Takes back a job its node has not started: True when it will not run (and nothing more is
