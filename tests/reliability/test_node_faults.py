@@ -83,6 +83,22 @@ def _wait_job_on(client: TestClient, jobs: list[int], node: str) -> int:
     return found[0]
 
 
+def _wait_nodes(client: TestClient, names: tuple[str, ...], status: str, timeout: float = 60) -> None:
+    """Until the inventory nodes `names` all show `status` (offline ones with a reason); the failure says
+    what was seen last."""
+    seen: dict[str, tuple[str, str | None]] = {}
+
+    def there() -> bool:
+        for node in client.get("/api/cluster/nodes").json():
+            seen[node["name"]] = (node["status"], node["reason"])
+        return all(seen[name][0] == status and (status == "online" or seen[name][1]) for name in names)
+
+    try:
+        wait_until(there, timeout=timeout)
+    except TimeoutError:
+        raise AssertionError(f"{names} not all {status} within {timeout} s; last seen: {seen}") from None
+
+
 def test_the_service_rides_out_node_faults(tmp_path: Path, start_node, make_client) -> None:
     good, stopped = our_exporter(tmp_path), our_exporter(tmp_path)
     survivor, victim = start_node(cpus=1), start_node(host="127.0.0.2", cpus=1)
@@ -125,13 +141,10 @@ def test_the_service_rides_out_node_faults(tmp_path: Path, start_node, make_clie
             outcomes = {job_id: wait_done(client, job_id, timeout=90)["status"] for job_id in jobs}
             assert set(outcomes.values()) <= {"succeeded", "lost"}, outcomes
 
-            def broken_nodes_offline() -> bool:
-                nodes = {node["name"]: node for node in client.get("/api/cluster/nodes").json()}
-                return nodes["good"]["status"] == "online" and all(
-                    nodes[name]["status"] == "offline" and nodes[name]["reason"] for name in BROKEN
-                )
-
-            wait_until(broken_nodes_offline, timeout=60)
+            # One after the other: a scrape of `good` that times out under load (1 s here) shows it
+            # offline until the next one, so both at the same poll could take long to happen.
+            _wait_nodes(client, BROKEN, "offline")
+            _wait_nodes(client, ("good",), "online")
 
             def node_down_fires() -> bool:
                 alerts = client.get("/api/monitoring/alerts").json()["alerts"]
