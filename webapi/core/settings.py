@@ -182,7 +182,7 @@ class Settings(BaseSettings):
         ge=1,
         le=16,
         description="Jobs handed to dispy per node CPU, at least (a node ending jobs fast gets what it ends "
-        "in 0.2 s); 1: strict order.",
+        "in 0.4 s); 1: strict order.",
     )
     job_retry_backoff_s: float = Field(
         5.0, ge=0, le=3600, description="First automatic retry delay (doubles)."

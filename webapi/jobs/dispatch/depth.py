@@ -4,8 +4,9 @@ faster than the dispatcher's steps refill it, what it ends in HORIZON_S beyond i
 dispy starts a node's next chunk as soon as one ends, from the chunks it holds for that node; the
 dispatcher refills that store once per step (steps are up to `pacing.STEP_GAP_S` apart under load).
 With short jobs a fixed count per CPU runs dry between two steps and the node idles: 3 per CPU on a
-node of 2 CPUs ending 100 chunks a second is 40 ms of work, half the gap between steps. A depth in time
-keeps the delay a new, more urgent job waits behind chunks already handed over under HORIZON_S as well.
+node of 2 CPUs ending 100 chunks a second is 40 ms of work, a quarter of the gap between steps. A depth
+in time keeps the delay a new, more urgent job waits behind chunks already handed over under HORIZON_S
+as well.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import math
 from collections import deque
 
 # A node is handed what it ends in this long, past its CPUs: over twice the step gap, which the step
-# itself and the GIL's turns add to. In `bench batch`, 0.2 s with 80 ms steps cost less service CPU per
-# job than 0.1 s with 40 ms (half the steps, and commits) and kept the node as busy.
-HORIZON_S = 0.2
+# itself and the GIL's turns add to. In `bench batch`, 0.4 s with 160 ms steps cost the dispatcher ~20 %
+# less CPU per job than 0.2 s with 80 ms (half the steps: each costs ~1.5 ms whatever it carries), as
+# 0.2 s with 80 ms had against 0.1 s with 40 ms, and kept the node as busy.
+HORIZON_S = 0.4
 # A node's pace: the chunks it ended in the last WINDOW_S.
 WINDOW_S = 1.0
 # The most chunks per CPU a node is handed, whatever its pace (the bound of `jobs_per_cpu` too).

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 TICK_S = 0.2
 # Under load the engine reports an end every few milliseconds: while jobs keep ending, steps start at
 # least this far apart. Only after a busy step: a lone job (or the next one submitted after it) never waits.
-STEP_GAP_S = 0.08
+STEP_GAP_S = 0.16
 
 
 def next_start(started: float, busy: bool) -> float:
