@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -195,3 +197,28 @@ def test_queue_position_counts_the_due_jobs_claimed_before(sessions):
         assert store.queue_position(session, mine, now) == 3
         assert store.queue_position(session, later, now) is None
         assert store.queue_position(session, running, now) is None
+
+
+# In a fresh interpreter: the ORM configures its mappers on first use, and a Job filled without its
+# constructor is not such a use.
+_COPY_FIRST = """
+from sqlalchemy import create_engine, insert, select
+from webapi.core.timefmt import naive_utc_now
+from webapi.jobs import store
+from webapi.jobs.tables import Job
+
+engine = create_engine("sqlite://")
+Job.metadata.create_all(engine)
+with engine.begin() as connection:
+    connection.execute(insert(store._JOBS).values(name="j", type="echo", parameters={}, status="running",
+                                                  created_at=naive_utc_now(), priority=7))
+    [job] = store._detached(connection.execute(select(store._JOBS)).all())
+print(job.priority, job.name)
+"""
+
+
+def test_job_copies_need_no_earlier_use_of_the_orm():
+    """The start-up recovery, or the first claim, may be the process's first use of the Job mapping."""
+    argv = [sys.executable, "-c", _COPY_FIRST]
+    done = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "7 j\n"), done.stderr[-2000:]

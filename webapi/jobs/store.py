@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.states import ACTIVE, TERMINAL, JobStatus, check_transition
@@ -224,6 +224,8 @@ def _detached(rows: Sequence[Row[Any]]) -> list[Job]:
     """Jobs built from whole rows, in no session: the dispatcher keeps them while they are active. Filled
     as the ORM fills what it loads, the row's values as the attributes' own: the constructor's
     instrumented sets (with their change history, of no use here) cost ~40 µs a job, this ~5 µs."""
+    # The constructor would configure the ORM's mappers on the process's first use; this may be that use.
+    configure_mappers()
     jobs = []
     for row in rows:
         job = _new_job()
