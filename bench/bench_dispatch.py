@@ -17,7 +17,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from webapi.jobs.dispatch.engine_api import (
     JobUpdate,
     NodeAddress,
     NodeStateName,
+    Submission,
     UpdateKind,
 )
 from webapi.jobs.dispatch.guards import Condition, Drain
@@ -77,10 +78,12 @@ class InstantEngine:
     def capacity(self) -> int:
         return CPUS * len(self._states)
 
-    def submit(
-        self, key: str, source: str, entry: str, chunk: dict[str, Any], context: dict[str, Any], *, node: str
-    ) -> None:
-        self._held.append((key, node))
+    def submit(self, jobs: Sequence[Submission]) -> dict[str, str]:
+        self._held += [(job.key, job.node) for job in jobs]
+        return {}
+
+    def withdraw(self, key: str) -> bool:
+        return False
 
     def cancel(self, key: str) -> bool:
         return False

@@ -22,4 +22,6 @@ class RunCost:
         throttled = self.throttled
         if condition.throttled is not None:
             throttled = bool(throttled) or condition.throttled
+        if (peak, throttled) == (self.peak_temperature_celsius, self.throttled):
+            return self  # the usual case while a node's condition holds: no new object per look
         return RunCost(peak, throttled)

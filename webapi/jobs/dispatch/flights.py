@@ -121,7 +121,8 @@ class Flights:
     def _see(self, flight: Flight) -> None:
         if self._condition is None:  # nothing collected: the cost stays unknown
             return
-        for node in set(flight.placed.values()):
+        # A node that holds several chunks is looked at once per chunk: a look is idempotent.
+        for node in flight.placed.values():
             flight.cost = flight.cost.seen(self._condition(node))
 
     def save(self, session: Session) -> None:
