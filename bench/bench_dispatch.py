@@ -167,7 +167,10 @@ def one_round(template: Path, tmp: Path, placed: bool) -> float:
     started = time.process_time()
     while engine.finished < JOBS:
         dispatcher.step()
+        before = engine.finished
         engine.run_all()
+        if engine.finished == before:  # every job left queued has a node with room: none may wait
+            raise RuntimeError(f"a step handed no job over; {_succeeded(runtime)} of {JOBS} succeeded")
     dispatcher.step()  # applies the last reports
     cpu = time.process_time() - started
     assert _succeeded(runtime) == JOBS, "every job should have succeeded"
