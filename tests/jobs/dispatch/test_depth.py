@@ -1,6 +1,8 @@
 """How many chunks a node is handed: a count per CPU, deeper in time for a node that ends them fast."""
 
-from webapi.jobs.dispatch.depth import HORIZON_S, MAX_PER_CPU, WINDOW_S, Pace, room
+import pytest
+
+from webapi.jobs.dispatch.depth import HORIZON_S, MAX_PER_CPU, MIN_SPAN_S, Pace, room
 
 
 def test_a_slow_node_gets_its_count_per_cpu():
@@ -25,7 +27,20 @@ def test_pace_counts_the_ends_of_the_last_window_only():
     for at in (0.1, 0.2, 0.3, 0.9):
         pace.ended("n1", at)
     pace.ended("n2", 0.5)
-    assert pace.per_second("n1", 0.95) == 4 / WINDOW_S
-    assert pace.per_second("n1", 1.25) == 2 / WINDOW_S  # the ends at 0.1 and 0.2 left the window
-    assert pace.per_second("n2", 1.25) == 1 / WINDOW_S
+    assert pace.per_second("n1", 1.05) == pytest.approx(4 / 0.95)  # over 0.95 s, since the first end
+    assert pace.per_second("n1", 1.25) == pytest.approx(2 / 0.95)  # 0.1 and 0.2 left the window
+    assert pace.per_second("n2", 1.25) == pytest.approx(1 / 0.75)
+    assert pace.per_second("n2", 1.6) == 0.0
     assert pace.per_second("n3", 1.25) == 0.0
+
+
+def test_a_node_that_just_began_ending_chunks_is_measured_over_that_time_only():
+    """Ten ends in 0.2 s is 50 a second, not the 10 a second the whole window would say; a single end
+    is not taken for a burst."""
+    pace = Pace()
+    for i in range(10):
+        pace.ended("n1", 5.0 + i / 50)
+    assert pace.per_second("n1", 5.2) == pytest.approx(50.0)
+    assert room(cpus=2, per_cpu=3, pace=pace.per_second("n1", 5.2)) == 2 + round(50 * HORIZON_S)
+    pace.ended("n2", 5.0)
+    assert pace.per_second("n2", 5.001) == 1 / MIN_SPAN_S

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from tests.support.dispatcher_harness import Harness
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs.dispatch.claiming import SCAN_INTERVAL_S
-from webapi.jobs.dispatch.depth import HORIZON_S, WINDOW_S
+from webapi.jobs.dispatch.depth import HORIZON_S, MAX_PER_CPU, WINDOW_S
 from webapi.jobs.dispatch.engine_api import UpdateKind
 from webapi.jobs.dispatch.flights import STOP_GRACE_S
 from webapi.jobs.tables import Job
@@ -85,15 +85,17 @@ def test_a_node_that_ends_chunks_fast_is_handed_more_than_its_count_per_cpu(harn
     harness.dispatcher.step()
     assert len(harness.engine.held) == 2
     ended = 0
-    while ended < 30:  # 30 ends within a second of the (fake, still) clock
+    while ended < 30:  # a step every 0.1 s, each ending what the node held
         for key in list(harness.engine.held):
             harness.engine.finish(key)
             ended += 1
+        harness.clock.advance(0.1)
         harness.dispatcher.step()
-    # `ended` a second: what it ends in HORIZON_S beyond its CPU.
-    assert len(harness.engine.held) == 1 + math.ceil(ended * HORIZON_S) > 2
-    # A second later, one end: its room is two again (one per CPU and jobs_per_cpu), so the end is not
-    # refilled while it holds more than that.
+    # What it ends in HORIZON_S beyond its CPU, at its pace since its first end (up to MAX_PER_CPU).
+    pace = harness.dispatcher.claims.pace.per_second("n1", harness.clock.now)
+    assert len(harness.engine.held) == min(1 + math.ceil(pace * HORIZON_S), MAX_PER_CPU) > 2
+    # A second later, one end: its pace is that end's, its room below what it holds, so the end is not
+    # refilled.
     held = len(harness.engine.held)
     harness.engine.finish(next(iter(harness.engine.held)))
     harness.clock.advance(WINDOW_S)
