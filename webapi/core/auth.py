@@ -71,6 +71,15 @@ def token_path(settings: Settings) -> Path:
     return settings.data_dir / TOKEN_FILE
 
 
+def new_token() -> str:
+    """A random token (256 bits) that does not start with "-": `--token -Xy…` reads to a command line
+    (ours is argparse) as an option whose value is missing."""
+    token = secrets.token_urlsafe(32)
+    while token.startswith("-"):
+        token = secrets.token_urlsafe(32)
+    return token
+
+
 def load_or_create_token(settings: Settings) -> str:
     """The configured token, else the one kept in the data dir (generated there, 0600, on first use)."""
     if settings.api_token is not None:
@@ -79,7 +88,7 @@ def load_or_create_token(settings: Settings) -> str:
     try:
         token = path.read_text().strip()
     except FileNotFoundError:
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         try:
             private_dir(path.parent, ours=True)
             write_private(path, token + "\n")

@@ -155,3 +155,10 @@ def test_bound_beyond_loopback_every_api_call_but_health_needs_the_token(tmp_pat
         log = service.log.read_text()
         assert "the API token is required" in log
         assert token not in log  # neither printed nor in the access log of the `?token=` request
+
+
+def test_a_generated_token_never_starts_with_a_dash(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """`dispycluster job list --token -Xy…` failed: argparse took the token for an option (1 in 64)."""
+    drawn = iter(["-dash-first-0123456789abcdef", "-dash-again-0123456789abcdef", "plain-0123456789abcdef"])
+    monkeypatch.setattr("webapi.core.auth.secrets.token_urlsafe", lambda _size: next(drawn))
+    assert load_or_create_token(load_settings(data_dir=tmp_path)) == "plain-0123456789abcdef"
