@@ -93,7 +93,7 @@ class JobDispatcher:
             requeued=self._queue_changed,
             clock=clock,
             publish_lines=self.publish_lines,
-            condition=self.board.condition if condition_source is not None else None,
+            costs=self.board if condition_source is not None else None,
         )
         self.claims = Claims(settings, self.registry, engine, self.flights, self.publish, board=self.board)
         self.housekeeping = Housekeeping(settings, sessions, engine, self.registry, node_source)

@@ -22,9 +22,8 @@ from webapi.core.settings import Settings
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics, store
 from webapi.jobs.dispatch import outcomes
-from webapi.jobs.dispatch.cost import RunCost
+from webapi.jobs.dispatch.cost import NOTHING, NodeCosts, RunCost
 from webapi.jobs.dispatch.engine_api import Engine, JobUpdate, UpdateKind
-from webapi.jobs.dispatch.guards import Condition
 from webapi.jobs.dispatch.outcomes import Ending, StopAction
 from webapi.jobs.registry import TaskType
 from webapi.jobs.states import JobStatus
@@ -54,7 +53,9 @@ class Flight:
     stop_since: float | None = None
     # The node each chunk out was handed to, by key.
     placed: dict[str, str] = field(default_factory=dict)
-    cost: RunCost = field(default_factory=RunCost)
+    cost: RunCost = NOTHING
+    # The generation of node costs last folded into `cost` (`NodeCosts.generation`).
+    looked: int = -1
 
     @property
     def job_id(self) -> int:
@@ -81,11 +82,11 @@ class Flights:
         *,
         requeued: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
-        condition: Callable[[str], Condition] | None = None,
+        costs: NodeCosts | None = None,
         publish_lines: Callable[[int, list[dict[str, Any]]], None] = _nobody,
     ) -> None:
         self._settings = settings
-        self._condition = condition
+        self._costs = costs
         self._engine = engine
         self._publish = publish
         self._publish_lines = publish_lines
@@ -119,11 +120,15 @@ class Flights:
                 self._see(flight)
 
     def _see(self, flight: Flight) -> None:
-        if self._condition is None:  # nothing collected: the cost stays unknown
+        costs = self._costs
+        # Nothing collected: the cost stays unknown. Already folded in: a job that started and ended
+        # between two looks at the nodes (most short ones) is looked at once.
+        if costs is None or flight.looked == costs.generation:
             return
+        flight.looked = costs.generation
         # A node that holds several chunks is looked at once per chunk: a look is idempotent.
         for node in flight.placed.values():
-            flight.cost = flight.cost.seen(self._condition(node))
+            flight.cost = flight.cost.joined(costs.cost(node))
 
     def save(self, session: Session) -> None:
         store.save_jobs(session, self._changed.values())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from webapi.core.timefmt import naive_utc_now
 from webapi.jobs import metrics
 from webapi.jobs.dispatch import guards
+from webapi.jobs.dispatch.cost import NOTHING, RunCost
 from webapi.jobs.dispatch.engine_api import DispyNodeState, NodeStateName
 from webapi.jobs.dispatch.guards import UNKNOWN, Condition, Drain, GuardSettings, Trip
 from webapi.jobs.dispatch.placement import NodeSlot
@@ -71,6 +72,9 @@ class NodeBoard:
         self._facts: dict[str, NodeFacts] = {}
         self._trips: dict[str, dict[str, Trip]] = {}
         self._conditions: dict[str, Condition] = {}
+        # What the latest conditions cost a run on each node, and a count of the looks (`NodeCosts`).
+        self._costs: dict[str, RunCost] = {}
+        self.generation = 0
         self._next_facts = 0.0
         self._next_conditions = 0.0
         self.views: dict[str, NodeView] = {}
@@ -86,8 +90,8 @@ class NodeBoard:
         """Why each node that takes no new job now does not (node → reason)."""
         return {name: view.reason for name, view in self.views.items() if view.reason is not None}
 
-    def condition(self, name: str) -> Condition:
-        return self._conditions.get(name, UNKNOWN)
+    def cost(self, name: str) -> RunCost:
+        return self._costs.get(name, NOTHING)
 
     def refresh(self, now: float, engine_nodes: list[DispyNodeState]) -> bool:
         """Brings the views up to date when their time has come; True when it did."""
@@ -101,6 +105,9 @@ class NodeBoard:
         self._next_conditions = now + CONDITION_REFRESH_S
         names = set(self._facts) | {state.name for state in engine_nodes}
         self._conditions = {name: self._read_condition(name) for name in names}
+        # The costs first: a run that sees the new generation must find them.
+        self._costs = {name: RunCost.of(condition) for name, condition in self._conditions.items()}
+        self.generation += 1
         self._trips = {
             name: guards.evaluate(self._conditions[name], self._trips.get(name, {}), self._settings, now)
             for name in names
