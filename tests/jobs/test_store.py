@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 from datetime import timedelta
@@ -74,7 +75,8 @@ def test_claims_due_jobs_by_priority_then_arrival_and_not_before_their_time(sess
 
 
 def _claim(session, now, limit):
-    return store.claim_ids(session, [job_id for job_id, _ in store.due_candidates(session, now, limit)])
+    ids = [job_id for job_id, _ in store.due_candidates(session, now, limit)]
+    return [item.job for item in store.claim_ids(session, ids)]
 
 
 def test_candidates_carry_the_placement_and_page_on_from_an_offset(sessions):
@@ -84,18 +86,35 @@ def test_candidates_carry_the_placement_and_page_on_from_an_offset(sessions):
         session.get(Job, second.id).placement = {"labels": {"arch": "amd64"}}
         session.commit()
         now = naive_utc_now()
-        assert store.due_candidates(session, now, 5) == [
+        # The placement as stored, JSON text: the dispatcher parses each distinct one once.
+        candidates = store.due_candidates(session, now, 5)
+        assert [(job_id, stored and json.loads(stored)) for job_id, stored in candidates] == [
             (first.id, None),
             (second.id, {"labels": {"arch": "amd64"}}),
         ]
-        assert store.due_candidates(session, now, 5, offset=1) == [(second.id, {"labels": {"arch": "amd64"}})]
+        assert store.due_candidates(session, now, 5, offset=1) == candidates[1:]
+
+
+def test_a_claimed_copy_carries_its_placement_and_the_text_it_was_read_from(sessions):
+    with sessions() as session:
+        anywhere, pinned = _job(session, "anywhere"), _job(session, "pinned")
+        session.get(Job, pinned.id).placement = {"nodes": ["pi1"], "labels": {"arch": "arm64"}}
+        session.commit()
+        claimed = store.claim_ids(session, [anywhere.id, pinned.id])
+        assert [(item.job.placement, item.placement and json.loads(item.placement)) for item in claimed] == [
+            (None, None),
+            (
+                {"nodes": ["pi1"], "labels": {"arch": "arm64"}},
+                {"nodes": ["pi1"], "labels": {"arch": "arm64"}},
+            ),
+        ]
 
 
 def test_claiming_ids_skips_a_job_cancelled_meanwhile(sessions):
     with sessions() as session:
         kept, cancelled = _job(session, "kept"), _job(session, "cancelled")
         assert store.cancel_if_queued(session, cancelled)
-        assert [j.name for j in store.claim_ids(session, [kept.id, cancelled.id])] == ["kept"]
+        assert [item.job.name for item in store.claim_ids(session, [kept.id, cancelled.id])] == ["kept"]
         assert store.claim_ids(session, []) == []
 
 

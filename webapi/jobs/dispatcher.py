@@ -185,7 +185,7 @@ class JobDispatcher:
             candidates = store.due_candidates(session, naive_utc_now(), waiting.WATCHED_MAX)
             ids = waiting.changed(candidates, before, after)
             rows = store.job_rows(session, ids) if ids else []
-        context = {WAITING_REASON: lambda stored, _scheduled_at: after.of(stored)}
+        context = {WAITING_REASON: lambda stored, _scheduled_at: after.of(Placement.from_json(stored))}
         for row in rows:
             summary = JobSummary.model_validate(row, context=context)
             self._events.publish_threadsafe("job", summary.model_dump(mode="json"))

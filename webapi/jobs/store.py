@@ -6,12 +6,14 @@ transaction per dispy event under load, where the ORM's unit of work cost more t
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Row,
     Table,
+    Text,
     bindparam,
     delete,
     func,
@@ -28,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session, configure_mappers
 
 from webapi.core.timefmt import naive_utc_now
@@ -156,9 +160,13 @@ def list_jobs(
 
 # A mapped class's `__table__` is its Table; SQLAlchemy types the attribute as the wider FromClause.
 _JOBS = cast(Table, Job.__table__)
+# The placement as stored (JSON text): the dispatcher parses each distinct one once (a batch's jobs share
+# theirs), where the column's own type would decode it again for every job.
+_PLACEMENT_TEXT = sa_cast(_JOBS.c.placement, Text).label("placement")
+_CLAIMED = [_PLACEMENT_TEXT if column.name == "placement" else column for column in _JOBS.c]
 # The due jobs in queue order, with their placement: the dispatcher picks a node for each before claiming.
 _CANDIDATES = (
-    select(_JOBS.c.id, _JOBS.c.placement)
+    select(_JOBS.c.id, _PLACEMENT_TEXT)
     .where(
         _JOBS.c.status == JobStatus.QUEUED.value,
         or_(_JOBS.c.scheduled_at.is_(None), _JOBS.c.scheduled_at <= bindparam("now")),
@@ -177,7 +185,7 @@ _CLAIM_DUE = (
         func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
     )
     .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
-    .returning(*_JOBS.c)
+    .returning(*_CLAIMED)
 )
 _UNCLAIM = (
     update(_JOBS)
@@ -191,7 +199,7 @@ _CLAIM_IDS = (
         func.coalesce(_JOBS.c.status, "") == JobStatus.QUEUED.value,
     )
     .values(status=JobStatus.DISPATCHED.value, attempts=_JOBS.c.attempts + 1)
-    .returning(*_JOBS.c)
+    .returning(*_CLAIMED)
 )
 _ACTIVE = select(_JOBS).where(_JOBS.c.status.in_([s.value for s in ACTIVE]))
 # The columns the dispatcher owns while a job is active (`cancel_requested` belongs to the API);
@@ -242,20 +250,40 @@ def job_rows(session: Session, ids: list[int]) -> list[dict[str, Any]]:
 
 def due_candidates(
     session: Session, now: datetime, limit: int, offset: int = 0
-) -> list[tuple[int, dict[str, Any] | None]]:
-    """(id, placement) of due queued jobs in queue order, from `offset` on."""
+) -> list[tuple[int, str | None]]:
+    """(id, placement as stored: JSON text or None) of due queued jobs in queue order, from `offset` on."""
     rows = session.connection().execute(_CANDIDATES, {"now": now, "limit": limit, "offset": offset})
     return [(row.id, row.placement) for row in rows]
 
 
-def claim_due(session: Session, now: datetime, limit: int) -> list[Job]:
+class Claimed(NamedTuple):
+    """A claimed job's detached copy, and its placement as stored (JSON text or None)."""
+
+    job: Job
+    placement: str | None
+
+
+@functools.lru_cache(maxsize=1024)
+def _placement_value(text: str) -> dict[str, Any] | None:
+    # Copies of jobs with the same placement share its dict: nothing changes a copy's placement.
+    return cast(dict[str, Any] | None, json.loads(text))
+
+
+def _claimed(rows: Sequence[Row[Any]]) -> list[Claimed]:
+    """The claimed rows as copies in queue order (RETURNING comes in no particular order)."""
+    claimed = []
+    for job, row in zip(_detached(rows), rows, strict=True):
+        text: str | None = row.placement
+        job.__dict__["placement"] = None if text is None else _placement_value(text)
+        claimed.append(Claimed(job, text))
+    return sorted(claimed, key=lambda item: (-item.job.priority, item.job.id))
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Claimed]:
     """queued → dispatched for up to `limit` jobs whose time has come, in queue order (higher priority
-    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them.
-    The jobs returned are detached copies of the claimed rows."""
+    first, then first in, first out): one `UPDATE … RETURNING`, so no other writer can take them."""
     check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
-    rows = session.connection().execute(_CLAIM_DUE, {"now": now, "limit": limit}).all()
-    # RETURNING comes in no particular order.
-    return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
+    return _claimed(session.connection().execute(_CLAIM_DUE, {"now": now, "limit": limit}).all())
 
 
 def unclaim(session: Session, ids: list[int]) -> None:
@@ -263,15 +291,13 @@ def unclaim(session: Session, ids: list[int]) -> None:
     session.connection().execute(_UNCLAIM, {"ids": ids})
 
 
-def claim_ids(session: Session, ids: list[int]) -> list[Job]:
-    """queued → dispatched for the jobs `ids` still queued (a cancel may have come first), as detached
-    copies in queue order, like `claim_due`."""
+def claim_ids(session: Session, ids: list[int]) -> list[Claimed]:
+    """queued → dispatched for the jobs `ids` still queued (a cancel may have come first), in queue order,
+    like `claim_due`."""
     check_transition(JobStatus.QUEUED, JobStatus.DISPATCHED)
     if not ids:
         return []
-    rows = session.connection().execute(_CLAIM_IDS, {"ids": ids}).all()
-    # RETURNING comes in no particular order.
-    return sorted(_detached(rows), key=lambda job: (-job.priority, job.id))
+    return _claimed(session.connection().execute(_CLAIM_IDS, {"ids": ids}).all())
 
 
 def save_jobs(session: Session, jobs: Iterable[Job]) -> None:

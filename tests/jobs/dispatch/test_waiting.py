@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from webapi.jobs.dispatch.placement import NodeSlot
+import json
+
+from webapi.jobs.dispatch.placement import NodeSlot, Placement
 from webapi.jobs.dispatch.waiting import Reasons, WaitingWatch, changed, picture
 
 ARM = {"arch": "arm64"}
@@ -37,7 +39,9 @@ def test_the_watch_answers_the_nodes_as_they_were_only_when_they_changed():
 
 def test_changed_names_the_jobs_whose_reason_is_not_what_it_was():
     before, after = Reasons(_nodes()), Reasons(_nodes("is drained (fan)"))
-    candidates = [(1, {"labels": ARM}), (2, None), (3, {"nodes": ["amd"]}), (4, {"nodes": ["pi1"]})]
+    stored = [{"labels": ARM}, None, {"nodes": ["amd"]}, {"nodes": ["pi1"]}]
+    candidates = [(i, None if value is None else json.dumps(value)) for i, value in enumerate(stored, 1)]
     assert changed(candidates, before, after) == [1, 4]
-    assert after.of({"nodes": ["pi1"]}) == "no schedulable node matches node pi1: pi1 is drained (fan)"
-    assert before.of({"nodes": ["pi1"]}) is None
+    pi1 = Placement.from_json({"nodes": ["pi1"]})
+    assert after.of(pi1) == "no schedulable node matches node pi1: pi1 is drained (fan)"
+    assert before.of(pi1) is None

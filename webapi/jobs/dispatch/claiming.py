@@ -104,20 +104,20 @@ class Claims:
         utc_now = naive_utc_now()
         if self._crowded:
             picks = self._scan(session, utc_now, free)
-            claimed = store.claim_ids(session, list(picks))
+            jobs = [item.job for item in store.claim_ids(session, list(picks))]
         else:
-            claimed, picks = self._claim_head(session, utc_now, free)
+            jobs, picks = self._claim_head(session, utc_now, free)
         if self.free_slots() <= 0:
             self._maybe_due = True  # more may be waiting
         return [
             ready
-            for job in claimed
+            for job in jobs
             if (ready := self._prepare(session, job, utc_now, *picks[job.id])) is not None
         ]
 
-    def _place(self, stored: dict[str, Any] | None) -> tuple[str, Placement | None] | None:
-        """The node for a job with this placement (its room taken), or None when none has room."""
-        placement = Placement.from_json(stored)
+    def _place(self, stored: str | None) -> tuple[str, Placement | None] | None:
+        """The node for a job with this placement (as stored), its room taken; None when none has room."""
+        placement = Placement.parse(stored)
         slot = choose(placement, self._slots)
         if slot is None:
             return None
@@ -131,14 +131,15 @@ class Claims:
         placement finds no node with room (the next claims then look past them: see `_scan`)."""
         claimed = store.claim_due(session, now, free)
         picks: dict[int, tuple[str, Placement | None]] = {}
-        for job in claimed:
-            if (pick := self._place(job.placement)) is not None:
+        for job, stored in claimed:
+            if (pick := self._place(stored)) is not None:
                 picks[job.id] = pick
-        if len(picks) < len(claimed):
-            store.unclaim(session, [job.id for job in claimed if job.id not in picks])
-            claimed = [job for job in claimed if job.id in picks]
+        jobs = [job for job, _ in claimed]
+        if len(picks) < len(jobs):
+            store.unclaim(session, [job.id for job in jobs if job.id not in picks])
+            jobs = [job for job in jobs if job.id in picks]
             self._crowded = self._maybe_due = True
-        return claimed, picks
+        return jobs, picks
 
     def _scan(self, session: Session, now: datetime, free: int) -> dict[int, tuple[str, Placement | None]]:
         """While due jobs wait for a node: picks a node for each due job in queue order, past the waiting

@@ -7,6 +7,8 @@ placement runs on any node.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,13 @@ class Placement:
             frozenset(value.get("nodes") or ()), tuple(sorted((value.get("labels") or {}).items()))
         )
         return placement if placement.nodes or placement.labels else None
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1024)
+    def parse(text: str | None) -> Placement | None:
+        """The placement stored with a job, from the column's JSON text (None: SQL NULL). Worked out once
+        per distinct text: a batch's jobs share theirs."""
+        return Placement.from_json(json.loads(text)) if text is not None else None
 
     def matches(self, name: str, labels: Mapping[str, str]) -> bool:
         if self.nodes and name not in self.nodes:

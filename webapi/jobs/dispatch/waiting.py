@@ -6,8 +6,7 @@ about the due jobs whose reason changed (pure functions and a little state; the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from webapi.jobs.dispatch import placement
 from webapi.jobs.dispatch.placement import NodeSlot, Placement
@@ -32,8 +31,7 @@ class Reasons:
         self._slots = slots
         self._known: dict[Placement | None, str | None] = {}
 
-    def of(self, stored: Mapping[str, Any] | None) -> str | None:
-        wanted = Placement.from_json(stored)
+    def of(self, wanted: Placement | None) -> str | None:
         if wanted not in self._known:
             self._known[wanted] = placement.waiting_reason(wanted, self._slots)
         return self._known[wanted]
@@ -59,8 +57,10 @@ class WaitingWatch:
         self._picture, self._slots = None, ()
 
 
-def changed(
-    candidates: Sequence[tuple[int, Mapping[str, Any] | None]], before: Reasons, after: Reasons
-) -> list[int]:
-    """The ids among `(id, placement)` of due jobs whose waiting reason is not what it was."""
-    return [job_id for job_id, stored in candidates if before.of(stored) != after.of(stored)]
+def changed(candidates: Sequence[tuple[int, str | None]], before: Reasons, after: Reasons) -> list[int]:
+    """The ids among `(id, placement as stored)` of due jobs whose waiting reason is not what it was."""
+    return [
+        job_id
+        for job_id, stored in candidates
+        if before.of(wanted := Placement.parse(stored)) != after.of(wanted)
+    ]
